@@ -1,0 +1,1 @@
+SELECT to_regclass('handoff_top_migrations') IS NOT NULL AS exists

@@ -1,0 +1,882 @@
+-- handoff-top: the complete schema in one file, for installing without Node:
+--   psql "$DATABASE_URL" -f sql/schema.sql
+-- Generated from sql/migrations by `npm run schema:generate`; do not edit by hand.
+-- Runs in one transaction; safe on an existing handoff database (base tables kept).
+\set ON_ERROR_STOP on
+BEGIN;
+
+-- The migration history: one row per applied migration file, with the SHA-256
+-- of the file as it was applied. 'baselined' rows were found already in place
+-- (a database set up before the tracking table existed) rather than run.
+CREATE TABLE IF NOT EXISTS handoff_top_migrations (
+    version integer PRIMARY KEY,
+    name text NOT NULL,
+    checksum char(64) NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT now(),
+    applied_by text NOT NULL DEFAULT current_user,
+    execution_ms integer,
+    baselined boolean NOT NULL DEFAULT false
+);
+
+-- >>> 001_enhanced_monitoring_schema.sql
+-- 001_enhanced_monitoring_schema
+-- Turns an existing AI handoff database into the enhanced monitoring schema of
+-- shared/spec/enhanced-session-monitoring.md, and gives a new installation the
+-- base tables too. Safe on a populated database: it adds tables, nullable or
+-- constant-default columns (no table rewrite, no row modified), indexes,
+-- triggers and views; it never updates existing rows.
+
+-- ---------------------------------------------------------------------------
+-- Base tables of the handoff server (present already in existing databases)
+-- ---------------------------------------------------------------------------
+CREATE TABLE IF NOT EXISTS sessions (
+    id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    session_key varchar(255) UNIQUE NOT NULL,
+    agent_from varchar(100) NOT NULL,
+    agent_to varchar(100),
+    status varchar(50) NOT NULL DEFAULT 'active',
+    created_at timestamptz DEFAULT now(),
+    updated_at timestamptz DEFAULT now(),
+    expires_at timestamptz,
+    metadata jsonb DEFAULT '{}'
+);
+
+CREATE TABLE IF NOT EXISTS context_history (
+    id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    session_id uuid NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    sequence_number integer NOT NULL,
+    context_type varchar(50) NOT NULL CHECK (context_type IN ('message', 'file', 'tool_call', 'system')),
+    content text NOT NULL,
+    metadata jsonb DEFAULT '{}',
+    created_at timestamptz DEFAULT now(),
+    UNIQUE (session_id, sequence_number)
+);
+
+CREATE TABLE IF NOT EXISTS codebase_snapshots (
+    id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    session_id uuid REFERENCES sessions(id) ON DELETE CASCADE,
+    file_path varchar(500) NOT NULL,
+    content_hash varchar(64) NOT NULL,
+    content text,
+    analysis_result jsonb DEFAULT '{}',
+    created_at timestamptz DEFAULT now()
+);
+
+CREATE TABLE IF NOT EXISTS handoff_requests (
+    id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    session_id uuid REFERENCES sessions(id) ON DELETE CASCADE,
+    requesting_agent varchar(100) NOT NULL,
+    target_agent varchar(100),
+    request_type varchar(50) NOT NULL DEFAULT 'context_transfer',
+    request_data jsonb DEFAULT '{}',
+    status varchar(50) NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'accepted', 'rejected', 'completed')),
+    created_at timestamptz DEFAULT now(),
+    completed_at timestamptz
+);
+
+CREATE INDEX IF NOT EXISTS idx_sessions_session_key ON sessions (session_key);
+CREATE INDEX IF NOT EXISTS idx_sessions_status ON sessions (status);
+CREATE INDEX IF NOT EXISTS idx_sessions_created_at ON sessions (created_at);
+CREATE INDEX IF NOT EXISTS idx_context_history_session_id ON context_history (session_id);
+CREATE INDEX IF NOT EXISTS idx_context_history_session_sequence ON context_history (session_id, sequence_number);
+CREATE INDEX IF NOT EXISTS idx_context_history_created_at ON context_history (created_at);
+CREATE INDEX IF NOT EXISTS idx_codebase_snapshots_session_id ON codebase_snapshots (session_id);
+CREATE INDEX IF NOT EXISTS idx_codebase_snapshots_file_path ON codebase_snapshots (file_path);
+CREATE INDEX IF NOT EXISTS idx_handoff_requests_session_id ON handoff_requests (session_id);
+CREATE INDEX IF NOT EXISTS idx_handoff_requests_status ON handoff_requests (status);
+
+CREATE OR REPLACE FUNCTION update_updated_at_column() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.updated_at = now();
+    RETURN NEW;
+END;
+$$;
+
+CREATE OR REPLACE TRIGGER update_sessions_updated_at
+    BEFORE UPDATE ON sessions
+    FOR EACH ROW EXECUTE FUNCTION update_updated_at_column();
+
+-- ---------------------------------------------------------------------------
+-- Monitoring columns on existing tables
+-- ---------------------------------------------------------------------------
+-- last_activity_at has no backfill: rows that predate the migration keep NULL
+-- and every reader falls back to updated_at, then created_at.
+ALTER TABLE sessions ADD COLUMN IF NOT EXISTS last_activity_at timestamptz;
+ALTER TABLE sessions ALTER COLUMN last_activity_at SET DEFAULT now();
+ALTER TABLE sessions ADD COLUMN IF NOT EXISTS is_dormant boolean NOT NULL DEFAULT false;
+ALTER TABLE sessions ADD COLUMN IF NOT EXISTS archived_at timestamptz;
+ALTER TABLE sessions ADD COLUMN IF NOT EXISTS retention_policy varchar(50) NOT NULL DEFAULT 'standard';
+
+ALTER TABLE context_history ADD COLUMN IF NOT EXISTS processing_time_ms integer;
+ALTER TABLE context_history ADD COLUMN IF NOT EXISTS content_size_bytes integer;
+
+-- ---------------------------------------------------------------------------
+-- New tables
+-- ---------------------------------------------------------------------------
+CREATE TABLE IF NOT EXISTS session_lifecycle (
+    id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    session_id uuid NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    event_type varchar(50) NOT NULL
+        CHECK (event_type IN ('created', 'expired', 'archived', 'dormant', 'reactivated', 'status_changed')),
+    event_data jsonb NOT NULL DEFAULT '{}',
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE IF NOT EXISTS system_metrics (
+    id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    metric_name varchar(255) NOT NULL,
+    metric_value numeric NOT NULL,
+    metric_type varchar(20) NOT NULL CHECK (metric_type IN ('counter', 'gauge', 'histogram')),
+    labels jsonb NOT NULL DEFAULT '{}',
+    recorded_at timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE IF NOT EXISTS performance_logs (
+    id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    operation varchar(100) NOT NULL,
+    duration_ms integer NOT NULL CHECK (duration_ms >= 0),
+    success boolean NOT NULL DEFAULT true,
+    session_id uuid REFERENCES sessions(id) ON DELETE SET NULL,
+    metadata jsonb NOT NULL DEFAULT '{}',
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE IF NOT EXISTS analytics_aggregations (
+    id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    aggregation_type varchar(50) NOT NULL
+        CHECK (aggregation_type IN ('session_stats', 'handoff_stats', 'performance_trends')),
+    time_bucket timestamptz NOT NULL,
+    aggregation_data jsonb NOT NULL DEFAULT '{}',
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- ---------------------------------------------------------------------------
+-- Indexes named by the spec, plus the ones its queries need
+-- ---------------------------------------------------------------------------
+CREATE INDEX IF NOT EXISTS idx_sessions_last_activity_at ON sessions (last_activity_at);
+CREATE INDEX IF NOT EXISTS idx_sessions_is_dormant ON sessions (is_dormant);
+CREATE INDEX IF NOT EXISTS idx_sessions_archived_at ON sessions (archived_at);
+CREATE INDEX IF NOT EXISTS idx_sessions_retention_policy ON sessions (retention_policy);
+CREATE INDEX IF NOT EXISTS idx_sessions_status_last_activity ON sessions (status, last_activity_at);
+CREATE INDEX IF NOT EXISTS idx_sessions_dormant_last_activity ON sessions (is_dormant, last_activity_at);
+
+CREATE INDEX IF NOT EXISTS idx_performance_logs_operation ON performance_logs (operation);
+CREATE INDEX IF NOT EXISTS idx_performance_logs_operation_created_at ON performance_logs (operation, created_at);
+CREATE INDEX IF NOT EXISTS idx_performance_logs_created_at ON performance_logs (created_at);
+CREATE INDEX IF NOT EXISTS idx_performance_logs_session_id ON performance_logs (session_id);
+CREATE INDEX IF NOT EXISTS idx_system_metrics_name_recorded_at ON system_metrics (metric_name, recorded_at);
+CREATE INDEX IF NOT EXISTS idx_system_metrics_labels ON system_metrics USING gin (labels);
+
+CREATE INDEX IF NOT EXISTS idx_session_lifecycle_session_created_at ON session_lifecycle (session_id, created_at);
+CREATE INDEX IF NOT EXISTS idx_session_lifecycle_created_at ON session_lifecycle (created_at);
+
+-- ---------------------------------------------------------------------------
+-- Triggers
+-- ---------------------------------------------------------------------------
+-- The lifecycle reason of the current transaction: the sweep sets
+-- handoff_top.lifecycle_reason locally; anything else is the application.
+CREATE OR REPLACE FUNCTION lifecycle_reason() RETURNS text
+LANGUAGE sql STABLE AS $$
+    SELECT coalesce(nullif(current_setting('handoff_top.lifecycle_reason', true), ''), 'application')
+$$;
+
+-- Logs every lifecycle change of a session. Comparisons are null-safe
+-- (IS DISTINCT FROM), so changes to and from NULL are seen.
+CREATE OR REPLACE FUNCTION log_session_lifecycle() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    reason text := lifecycle_reason();
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO session_lifecycle (session_id, event_type, event_data)
+        VALUES (NEW.id, 'created', jsonb_build_object(
+            'status', NEW.status,
+            'agent_from', NEW.agent_from,
+            'agent_to', NEW.agent_to,
+            'retention_policy', NEW.retention_policy,
+            'expires_at', NEW.expires_at));
+        RETURN NULL;
+    END IF;
+
+    IF NEW.status IS DISTINCT FROM OLD.status THEN
+        IF NEW.status = 'expired' THEN
+            INSERT INTO session_lifecycle (session_id, event_type, event_data)
+            VALUES (NEW.id, 'expired', jsonb_build_object(
+                'old_status', OLD.status,
+                'new_status', NEW.status,
+                'expires_at', NEW.expires_at,
+                'retention_policy', NEW.retention_policy,
+                'reason', reason));
+        ELSE
+            INSERT INTO session_lifecycle (session_id, event_type, event_data)
+            VALUES (NEW.id, 'status_changed', jsonb_build_object(
+                'old_status', OLD.status,
+                'new_status', NEW.status,
+                'reason', reason));
+        END IF;
+    END IF;
+
+    IF NEW.is_dormant IS DISTINCT FROM OLD.is_dormant THEN
+        IF NEW.is_dormant THEN
+            INSERT INTO session_lifecycle (session_id, event_type, event_data)
+            VALUES (NEW.id, 'dormant', jsonb_build_object(
+                'previous_state', 'active',
+                'status', NEW.status,
+                'last_activity_at', coalesce(NEW.last_activity_at, NEW.updated_at, NEW.created_at),
+                'inactive_hours', round((extract(epoch FROM now() - coalesce(OLD.last_activity_at, OLD.updated_at, OLD.created_at)) / 3600)::numeric, 2),
+                'retention_policy', NEW.retention_policy,
+                'reason', reason));
+        ELSE
+            INSERT INTO session_lifecycle (session_id, event_type, event_data)
+            VALUES (NEW.id, 'reactivated', jsonb_build_object(
+                'previous_state', 'dormant',
+                'status', NEW.status,
+                'dormant_since_activity_at', coalesce(OLD.last_activity_at, OLD.updated_at, OLD.created_at),
+                'last_activity_at', NEW.last_activity_at,
+                'retention_policy', NEW.retention_policy,
+                'reason', reason));
+        END IF;
+    END IF;
+
+    IF NEW.archived_at IS DISTINCT FROM OLD.archived_at AND NEW.archived_at IS NOT NULL THEN
+        INSERT INTO session_lifecycle (session_id, event_type, event_data)
+        VALUES (NEW.id, 'archived', jsonb_build_object(
+            'previous_state', CASE WHEN OLD.is_dormant THEN 'dormant' ELSE OLD.status END,
+            'status', NEW.status,
+            'archived_at', NEW.archived_at,
+            'retention_policy', NEW.retention_policy,
+            'reason', reason));
+    END IF;
+
+    RETURN NULL;
+END;
+$$;
+
+CREATE OR REPLACE TRIGGER log_session_lifecycle
+    AFTER INSERT OR UPDATE ON sessions
+    FOR EACH ROW EXECUTE FUNCTION log_session_lifecycle();
+
+-- last_activity_at moves only on real activity. Here: a status change made by
+-- the application. An UPDATE that sets last_activity_at itself keeps its value;
+-- lifecycle bookkeeping (is_dormant, archived_at, retention_policy, expiry,
+-- anything the sweep does) never moves it. Activity on a dormant session
+-- reactivates it.
+CREATE OR REPLACE FUNCTION update_last_activity_column() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.last_activity_at IS NOT DISTINCT FROM OLD.last_activity_at
+       AND NEW.status IS DISTINCT FROM OLD.status
+       AND lifecycle_reason() = 'application' THEN
+        NEW.last_activity_at := now();
+    END IF;
+
+    IF OLD.is_dormant AND NEW.is_dormant
+       AND NEW.last_activity_at IS DISTINCT FROM OLD.last_activity_at
+       AND NEW.last_activity_at > coalesce(OLD.last_activity_at, OLD.updated_at, OLD.created_at, '-infinity') THEN
+        NEW.is_dormant := false;
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+CREATE OR REPLACE TRIGGER update_sessions_last_activity
+    BEFORE UPDATE ON sessions
+    FOR EACH ROW EXECUTE FUNCTION update_last_activity_column();
+
+-- ---------------------------------------------------------------------------
+-- Monitoring views
+-- ---------------------------------------------------------------------------
+-- Per-row subqueries stay scalar so the planner evaluates them after ORDER BY
+-- ... LIMIT, for the visible rows only.
+CREATE OR REPLACE VIEW session_monitoring_view AS
+SELECT
+    s.id,
+    s.session_key,
+    s.agent_from,
+    s.agent_to,
+    s.status,
+    s.created_at,
+    s.updated_at,
+    s.expires_at,
+    s.last_activity_at,
+    s.is_dormant,
+    s.archived_at,
+    s.retention_policy,
+    s.metadata,
+    round((extract(epoch FROM now() - coalesce(s.last_activity_at, s.updated_at, s.created_at)) / 3600)::numeric, 2)
+        AS hours_since_activity,
+    (SELECT count(*) FROM context_history ch WHERE ch.session_id = s.id) AS context_count,
+    (SELECT count(*) FROM handoff_requests hr WHERE hr.session_id = s.id) AS handoff_count,
+    (SELECT sl.event_type FROM session_lifecycle sl
+      WHERE sl.session_id = s.id ORDER BY sl.created_at DESC LIMIT 1) AS last_lifecycle_event,
+    (SELECT max(sl.created_at) FROM session_lifecycle sl WHERE sl.session_id = s.id) AS last_lifecycle_event_at
+FROM sessions s;
+
+-- Exact statistics over the last 24 hours, as the spec defines them.
+CREATE OR REPLACE VIEW performance_monitoring_view AS
+SELECT
+    pl.operation,
+    count(*) AS total_calls,
+    count(*) FILTER (WHERE pl.success) AS successful_calls,
+    count(*) FILTER (WHERE NOT pl.success) AS failed_calls,
+    round(100.0 * count(*) FILTER (WHERE pl.success) / count(*), 2) AS success_rate_percent,
+    round(avg(pl.duration_ms), 2) AS avg_duration_ms,
+    min(pl.duration_ms) AS min_duration_ms,
+    max(pl.duration_ms) AS max_duration_ms,
+    round(percentile_cont(0.95) WITHIN GROUP (ORDER BY pl.duration_ms)::numeric, 2) AS p95_duration_ms,
+    min(pl.created_at) AS first_call_at,
+    max(pl.created_at) AS last_call_at
+FROM performance_logs pl
+WHERE pl.created_at >= now() - interval '24 hours'
+GROUP BY pl.operation;
+-- <<< 001_enhanced_monitoring_schema.sql
+INSERT INTO handoff_top_migrations (version, name, checksum, execution_ms, baselined)
+VALUES (1, 'enhanced_monitoring_schema', 'f6cdb553288772ee207e8fc92f6085da6aaddf9d7891206a9a40042e6dbb9654', NULL, false)
+ON CONFLICT (version) DO NOTHING;
+
+-- >>> 002_lifecycle_engine.sql
+-- 002_lifecycle_engine
+-- What the spec's requirements 1.1, 1.4 and 6.4 need beyond the objects it
+-- names: retention policies as data, activity tracking from the child tables,
+-- read-only archived sessions, the lifecycle sweep (dormant, expired,
+-- archived, purged) and the purge audit.
+
+-- ---------------------------------------------------------------------------
+-- Retention policies
+-- ---------------------------------------------------------------------------
+-- An interval that is NULL means "never" for that step.
+CREATE TABLE IF NOT EXISTS retention_policies (
+    name varchar(50) PRIMARY KEY,
+    description text NOT NULL DEFAULT '',
+    session_ttl interval,          -- expires this long after creation (unless expires_at is set)
+    dormant_after interval,        -- dormant after this much inactivity
+    archive_after interval,        -- archived this long after expiry or completion
+    purge_after interval,          -- archived data deleted this long after archival
+    created_at timestamptz NOT NULL DEFAULT now(),
+    CHECK (session_ttl IS NULL OR session_ttl > interval '0'),
+    CHECK (dormant_after IS NULL OR dormant_after > interval '0'),
+    CHECK (archive_after IS NULL OR archive_after >= interval '0'),
+    CHECK (purge_after IS NULL OR purge_after >= interval '0')
+);
+
+INSERT INTO retention_policies (name, description, session_ttl, dormant_after, archive_after, purge_after) VALUES
+    ('standard', 'Default: expires 24 h after creation, dormant after 2 h idle, archived 1 h after expiry or completion, purged 30 days after archival',
+        interval '24 hours', interval '2 hours', interval '1 hour', interval '30 days'),
+    ('extended', 'Extended retention: expires after 30 days, dormant after 24 h idle, archived 7 days after expiry or completion, purged after 1 year',
+        interval '30 days', interval '24 hours', interval '7 days', interval '365 days'),
+    ('compliance', 'Kept for audit: expires after 30 days, archived 1 day after expiry or completion, purged after 7 years',
+        interval '30 days', interval '24 hours', interval '1 day', interval '7 years'),
+    ('permanent', 'Never expires, never archived or purged automatically; still marked dormant when idle',
+        NULL, interval '7 days', NULL, NULL)
+ON CONFLICT (name) DO NOTHING;
+
+-- NOT VALID then VALIDATE: the check of existing rows does not block writers.
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_constraint
+                    WHERE conname = 'sessions_retention_policy_fkey'
+                      AND conrelid = 'sessions'::regclass) THEN
+        ALTER TABLE sessions ADD CONSTRAINT sessions_retention_policy_fkey
+            FOREIGN KEY (retention_policy) REFERENCES retention_policies (name)
+            ON UPDATE CASCADE NOT VALID;
+    END IF;
+END;
+$$;
+ALTER TABLE sessions VALIDATE CONSTRAINT sessions_retention_policy_fkey;
+
+-- ---------------------------------------------------------------------------
+-- Activity from the child tables
+-- ---------------------------------------------------------------------------
+-- New context and handoff requests (and a handoff's change of status) are
+-- activity: they move the session's last_activity_at, which reactivates a
+-- dormant session through update_sessions_last_activity.
+CREATE OR REPLACE FUNCTION record_session_activity() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE sessions
+       SET last_activity_at = now()
+     WHERE id = NEW.session_id
+       AND (last_activity_at IS NULL OR last_activity_at < now());
+    RETURN NULL;
+END;
+$$;
+
+CREATE OR REPLACE TRIGGER record_context_activity
+    AFTER INSERT ON context_history
+    FOR EACH ROW EXECUTE FUNCTION record_session_activity();
+
+CREATE OR REPLACE TRIGGER record_handoff_activity
+    AFTER INSERT OR UPDATE OF status ON handoff_requests
+    FOR EACH ROW EXECUTE FUNCTION record_session_activity();
+
+CREATE OR REPLACE FUNCTION set_context_content_size() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.content_size_bytes IS NULL THEN
+        NEW.content_size_bytes := octet_length(NEW.content);
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+CREATE OR REPLACE TRIGGER set_context_content_size
+    BEFORE INSERT OR UPDATE OF content ON context_history
+    FOR EACH ROW EXECUTE FUNCTION set_context_content_size();
+
+-- ---------------------------------------------------------------------------
+-- Archived sessions are read-only (requirement 1.4)
+-- ---------------------------------------------------------------------------
+-- Only the purge step of lifecycle_sweep() may delete an archived session; it
+-- says so with the transaction-local setting handoff_top.purging.
+CREATE OR REPLACE FUNCTION enforce_archived_session_read_only() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF OLD.archived_at IS NOT NULL THEN
+        IF TG_OP = 'DELETE' AND current_setting('handoff_top.purging', true) = 'on' THEN
+            RETURN OLD;
+        END IF;
+        RAISE EXCEPTION 'session % (%) is archived and read-only', OLD.session_key, OLD.id
+            USING ERRCODE = 'read_only_sql_transaction',
+                  HINT = 'Archived sessions can be read; only the lifecycle sweep purges them.';
+    END IF;
+    IF TG_OP = 'DELETE' THEN
+        RETURN OLD;
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+CREATE OR REPLACE TRIGGER enforce_archived_session_read_only
+    BEFORE UPDATE OR DELETE ON sessions
+    FOR EACH ROW EXECUTE FUNCTION enforce_archived_session_read_only();
+
+-- Rows of an archived session cannot be inserted, changed or deleted. During a
+-- purge the session row is already gone when the cascade reaches its children,
+-- so the lookup finds nothing and the cascade proceeds.
+CREATE OR REPLACE FUNCTION enforce_archived_child_read_only() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    key varchar;
+    sid uuid;
+BEGIN
+    IF TG_OP = 'DELETE' AND current_setting('handoff_top.purging', true) = 'on' THEN
+        RETURN OLD;
+    END IF;
+    FOREACH sid IN ARRAY CASE TG_OP
+            WHEN 'INSERT' THEN ARRAY[NEW.session_id]
+            WHEN 'DELETE' THEN ARRAY[OLD.session_id]
+            ELSE ARRAY[OLD.session_id, NEW.session_id] END
+    LOOP
+        SELECT s.session_key INTO key FROM sessions s WHERE s.id = sid AND s.archived_at IS NOT NULL;
+        IF FOUND THEN
+            RAISE EXCEPTION 'session % (%) is archived and read-only: cannot % %', key, sid, lower(TG_OP), TG_TABLE_NAME
+                USING ERRCODE = 'read_only_sql_transaction',
+                      HINT = 'Archived sessions can be read; only the lifecycle sweep purges them.';
+        END IF;
+    END LOOP;
+    IF TG_OP = 'DELETE' THEN
+        RETURN OLD;
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+CREATE OR REPLACE TRIGGER enforce_archived_read_only
+    BEFORE INSERT OR UPDATE OR DELETE ON context_history
+    FOR EACH ROW EXECUTE FUNCTION enforce_archived_child_read_only();
+CREATE OR REPLACE TRIGGER enforce_archived_read_only
+    BEFORE INSERT OR UPDATE OR DELETE ON handoff_requests
+    FOR EACH ROW EXECUTE FUNCTION enforce_archived_child_read_only();
+CREATE OR REPLACE TRIGGER enforce_archived_read_only
+    BEFORE INSERT OR UPDATE OR DELETE ON codebase_snapshots
+    FOR EACH ROW EXECUTE FUNCTION enforce_archived_child_read_only();
+
+-- ---------------------------------------------------------------------------
+-- Purge audit (requirement 6.4): survives the deletion it records
+-- ---------------------------------------------------------------------------
+CREATE TABLE IF NOT EXISTS session_purge_audit (
+    id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    session_id uuid NOT NULL,          -- no foreign key: the session is gone
+    session_key varchar(255) NOT NULL,
+    agent_from varchar(100),
+    agent_to varchar(100),
+    status varchar(50),
+    retention_policy varchar(50),
+    session_created_at timestamptz,
+    archived_at timestamptz,
+    purged_at timestamptz NOT NULL DEFAULT now(),
+    purged_by text NOT NULL DEFAULT current_user,
+    deleted_rows jsonb NOT NULL,       -- {"context_history": n, "handoff_requests": n, ...}
+    lifecycle_events jsonb NOT NULL,   -- the session's lifecycle history, oldest first
+    session_row jsonb NOT NULL         -- the session row as it was
+);
+CREATE INDEX IF NOT EXISTS idx_session_purge_audit_session_id ON session_purge_audit (session_id);
+CREATE INDEX IF NOT EXISTS idx_session_purge_audit_purged_at ON session_purge_audit (purged_at);
+
+-- ---------------------------------------------------------------------------
+-- The sweep
+-- ---------------------------------------------------------------------------
+-- When each lifecycle step falls due for a session under its policy. One
+-- place, used by both the sweep and the monitor's dormant screen.
+CREATE OR REPLACE VIEW session_lifecycle_schedule AS
+SELECT
+    s.id,
+    s.session_key,
+    s.status,
+    s.is_dormant,
+    s.archived_at,
+    s.retention_policy,
+    coalesce(s.last_activity_at, s.updated_at, s.created_at) AS effective_last_activity_at,
+    coalesce(s.expires_at, s.created_at + p.session_ttl) AS expires_due_at,
+    CASE WHEN p.dormant_after IS NOT NULL
+         THEN coalesce(s.last_activity_at, s.updated_at, s.created_at) + p.dormant_after END AS dormant_due_at,
+    CASE WHEN p.archive_after IS NOT NULL AND s.status IN ('expired', 'completed', 'cancelled')
+         THEN CASE WHEN s.status = 'expired'
+                   THEN greatest(coalesce(s.expires_at, s.created_at + p.session_ttl, s.updated_at),
+                                 coalesce(s.last_activity_at, s.updated_at, s.created_at))
+                   ELSE coalesce(s.last_activity_at, s.updated_at, s.created_at) END
+              + p.archive_after END AS archive_due_at,
+    CASE WHEN p.purge_after IS NOT NULL THEN s.archived_at + p.purge_after END AS purge_due_at
+FROM sessions s
+JOIN retention_policies p ON p.name = s.retention_policy;
+
+-- Applies every retention policy in one pass: expires, marks dormant,
+-- archives, purges - in that order - and returns one row per session and
+-- action. Rows are claimed with FOR UPDATE SKIP LOCKED, so two sweeps running
+-- at once never process the same session. With p_dry_run nothing is changed
+-- (and nothing locked): the rows say what a sweep would do now.
+CREATE OR REPLACE FUNCTION lifecycle_sweep(
+    p_dry_run boolean DEFAULT false,
+    p_now timestamptz DEFAULT now(),
+    p_limit integer DEFAULT 10000
+) RETURNS TABLE (action text, session_id uuid, session_key varchar, retention_policy varchar, detail jsonb)
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF p_dry_run THEN
+        RETURN QUERY
+        SELECT 'expire'::text, c.id, c.session_key, c.retention_policy,
+               jsonb_build_object('old_status', c.status, 'expires_at', c.expires_due_at)
+          FROM session_lifecycle_schedule c
+         WHERE c.archived_at IS NULL AND c.status NOT IN ('expired', 'completed', 'cancelled')
+           AND c.expires_due_at <= p_now
+         ORDER BY c.expires_due_at LIMIT p_limit;
+        RETURN QUERY
+        SELECT 'dormant'::text, c.id, c.session_key, c.retention_policy,
+               jsonb_build_object('last_activity_at', c.effective_last_activity_at)
+          FROM session_lifecycle_schedule c
+         WHERE NOT c.is_dormant AND c.archived_at IS NULL AND c.status = 'active'
+           AND c.dormant_due_at <= p_now
+           AND NOT coalesce(c.expires_due_at <= p_now, false)
+         ORDER BY c.dormant_due_at LIMIT p_limit;
+        RETURN QUERY
+        SELECT 'archive'::text, c.id, c.session_key, c.retention_policy,
+               jsonb_build_object('status', c.status)
+          FROM session_lifecycle_schedule c
+         WHERE c.archived_at IS NULL AND c.archive_due_at <= p_now
+         ORDER BY c.archive_due_at LIMIT p_limit;
+        RETURN QUERY
+        SELECT 'purge'::text, c.id, c.session_key, c.retention_policy,
+               jsonb_build_object('archived_at', c.archived_at)
+          FROM session_lifecycle_schedule c
+         WHERE c.archived_at IS NOT NULL AND c.purge_due_at <= p_now
+         ORDER BY c.purge_due_at LIMIT p_limit;
+        RETURN;
+    END IF;
+
+    PERFORM set_config('handoff_top.lifecycle_reason', 'sweep', true);
+
+    RETURN QUERY
+    WITH due AS (
+        SELECT c.id, c.status, c.expires_due_at FROM session_lifecycle_schedule c
+         WHERE c.archived_at IS NULL AND c.status NOT IN ('expired', 'completed', 'cancelled')
+           AND c.expires_due_at <= p_now
+         ORDER BY c.expires_due_at LIMIT p_limit
+    ), claimed AS (
+        SELECT s.id, due.status AS old_status, due.expires_due_at
+          FROM sessions s JOIN due ON due.id = s.id
+         FOR UPDATE OF s SKIP LOCKED
+    ), done AS (
+        UPDATE sessions s SET status = 'expired', expires_at = claimed.expires_due_at
+          FROM claimed WHERE s.id = claimed.id AND s.status = claimed.old_status
+        RETURNING s.id, s.session_key, s.retention_policy, claimed.old_status, s.expires_at
+    )
+    SELECT 'expire'::text, d.id, d.session_key, d.retention_policy,
+           jsonb_build_object('old_status', d.old_status, 'expires_at', d.expires_at)
+      FROM done d;
+
+    RETURN QUERY
+    WITH claimed AS (
+        SELECT s.id, c.effective_last_activity_at
+          FROM sessions s JOIN session_lifecycle_schedule c ON c.id = s.id
+         WHERE NOT c.is_dormant AND c.archived_at IS NULL AND c.status = 'active'
+           AND c.dormant_due_at <= p_now
+         ORDER BY c.dormant_due_at LIMIT p_limit
+         FOR UPDATE OF s SKIP LOCKED
+    ), done AS (
+        UPDATE sessions s SET is_dormant = true
+          FROM claimed WHERE s.id = claimed.id AND NOT s.is_dormant
+        RETURNING s.id, s.session_key, s.retention_policy, claimed.effective_last_activity_at
+    )
+    SELECT 'dormant'::text, d.id, d.session_key, d.retention_policy,
+           jsonb_build_object('last_activity_at', d.effective_last_activity_at)
+      FROM done d;
+
+    RETURN QUERY
+    WITH claimed AS (
+        SELECT s.id
+          FROM sessions s JOIN session_lifecycle_schedule c ON c.id = s.id
+         WHERE c.archived_at IS NULL AND c.archive_due_at <= p_now
+         ORDER BY c.archive_due_at LIMIT p_limit
+         FOR UPDATE OF s SKIP LOCKED
+    ), done AS (
+        UPDATE sessions s SET archived_at = p_now
+          FROM claimed WHERE s.id = claimed.id AND s.archived_at IS NULL
+        RETURNING s.id, s.session_key, s.retention_policy, s.status
+    )
+    SELECT 'archive'::text, d.id, d.session_key, d.retention_policy,
+           jsonb_build_object('status', d.status)
+      FROM done d;
+
+    PERFORM set_config('handoff_top.purging', 'on', true);
+    RETURN QUERY
+    WITH claimed AS (
+        SELECT s.*
+          FROM sessions s JOIN session_lifecycle_schedule c ON c.id = s.id
+         WHERE c.archived_at IS NOT NULL AND c.purge_due_at <= p_now
+         ORDER BY c.purge_due_at LIMIT p_limit
+         FOR UPDATE OF s SKIP LOCKED
+    ), audited AS (
+        INSERT INTO session_purge_audit (session_id, session_key, agent_from, agent_to, status, retention_policy,
+                                         session_created_at, archived_at, purged_at, deleted_rows,
+                                         lifecycle_events, session_row)
+        SELECT c.id, c.session_key, c.agent_from, c.agent_to, c.status, c.retention_policy,
+               c.created_at, c.archived_at, p_now,
+               jsonb_build_object(
+                   'context_history', (SELECT count(*) FROM context_history x WHERE x.session_id = c.id),
+                   'handoff_requests', (SELECT count(*) FROM handoff_requests x WHERE x.session_id = c.id),
+                   'codebase_snapshots', (SELECT count(*) FROM codebase_snapshots x WHERE x.session_id = c.id),
+                   'session_lifecycle', (SELECT count(*) FROM session_lifecycle x WHERE x.session_id = c.id),
+                   'performance_logs_detached', (SELECT count(*) FROM performance_logs x WHERE x.session_id = c.id)),
+               coalesce((SELECT jsonb_agg(jsonb_build_object('event_type', l.event_type, 'event_data', l.event_data,
+                                                             'created_at', l.created_at) ORDER BY l.created_at)
+                           FROM session_lifecycle l WHERE l.session_id = c.id), '[]'::jsonb),
+               to_jsonb(c)
+          FROM claimed c
+        RETURNING session_purge_audit.session_id, session_purge_audit.deleted_rows
+    ), done AS (
+        DELETE FROM sessions s USING audited a WHERE s.id = a.session_id
+        RETURNING s.id, s.session_key, s.retention_policy, a.deleted_rows
+    )
+    SELECT 'purge'::text, d.id, d.session_key, d.retention_policy, d.deleted_rows
+      FROM done d;
+    PERFORM set_config('handoff_top.purging', 'off', true);
+    PERFORM set_config('handoff_top.lifecycle_reason', '', true);
+END;
+$$;
+-- <<< 002_lifecycle_engine.sql
+INSERT INTO handoff_top_migrations (version, name, checksum, execution_ms, baselined)
+VALUES (2, 'lifecycle_engine', '69153d6076e7b881eb8d2f17371848d91917f8ddc2a42afeef231ebc47ccbce1', NULL, false)
+ON CONFLICT (version) DO NOTHING;
+
+-- >>> 003_live_event_feed.sql
+-- 003_live_event_feed
+-- A lossless cursor over session_lifecycle, and a rate-bounded wake-up on the
+-- LISTEN channel 'handoff_lifecycle'.
+--
+-- Cursor: each event records the id of the transaction that wrote it (xid8)
+-- and an ordinal. A reader takes
+--   WHERE (xid, seq) > (last_xid, last_seq)
+--     AND xid < pg_snapshot_xmin(pg_current_snapshot())
+--   ORDER BY xid, seq
+-- Every transaction below the snapshot's xmin has finished, so no row can
+-- later appear behind the cursor (a sequence or timestamp cursor skips rows
+-- that commit out of order).
+--
+-- Notification: a NOTIFY makes its transaction take a cluster-wide lock at
+-- commit, which serialises committing writers. So the wake-up is gated: at
+-- most one notification per min_interval_ms window, and none while no monitor
+-- is connected (checked against pg_stat_activity at most once a second). The
+-- payload carries keys only: {"xid", "event_id", "session_id", "event_type",
+-- "events"}. It is a wake-up, not the data: readers read the table.
+
+ALTER TABLE session_lifecycle ADD COLUMN IF NOT EXISTS xid xid8 NOT NULL DEFAULT pg_current_xact_id();
+ALTER TABLE session_lifecycle ADD COLUMN IF NOT EXISTS seq bigint GENERATED ALWAYS AS IDENTITY;
+CREATE INDEX IF NOT EXISTS idx_session_lifecycle_xid_seq ON session_lifecycle (xid, seq);
+
+CREATE UNLOGGED TABLE IF NOT EXISTS lifecycle_notify_gate (
+    id integer PRIMARY KEY DEFAULT 1 CHECK (id = 1),
+    channel text NOT NULL DEFAULT 'handoff_lifecycle',
+    min_interval_ms integer NOT NULL DEFAULT 100 CHECK (min_interval_ms BETWEEN 0 AND 60000),
+    -- LIKE pattern of application_name that counts as a listener; NULL: always notify
+    listener_pattern text DEFAULT 'handoff-top%',
+    last_window bigint NOT NULL DEFAULT 0,
+    listener_present boolean NOT NULL DEFAULT false,
+    listener_checked_at timestamptz NOT NULL DEFAULT '-infinity'
+);
+INSERT INTO lifecycle_notify_gate (id) VALUES (1) ON CONFLICT (id) DO NOTHING;
+GRANT SELECT ON lifecycle_notify_gate TO PUBLIC;
+
+-- Claims the current window for this transaction. SECURITY DEFINER: writers
+-- need no privilege on the gate, and the listener check sees every backend.
+CREATE OR REPLACE FUNCTION lifecycle_notify_claim(p_window bigint) RETURNS text
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+DECLARE
+    g lifecycle_notify_gate%ROWTYPE;
+    present boolean;
+BEGIN
+    SELECT * INTO g FROM lifecycle_notify_gate WHERE id = 1 FOR UPDATE SKIP LOCKED;
+    IF NOT FOUND OR g.last_window >= p_window THEN
+        RETURN NULL;            -- another transaction holds or already used this window
+    END IF;
+    present := g.listener_present;
+    IF g.listener_pattern IS NULL THEN
+        present := true;
+    ELSIF g.listener_checked_at < clock_timestamp() - interval '1 second' THEN
+        SELECT EXISTS (SELECT 1 FROM pg_stat_activity a
+                        WHERE a.datname = current_database()
+                          AND a.pid <> pg_backend_pid()
+                          AND a.application_name LIKE g.listener_pattern)
+          INTO present;
+        UPDATE lifecycle_notify_gate
+           SET listener_present = present, listener_checked_at = clock_timestamp()
+         WHERE id = 1;
+    END IF;
+    IF NOT present THEN
+        RETURN NULL;
+    END IF;
+    UPDATE lifecycle_notify_gate SET last_window = p_window WHERE id = 1;
+    RETURN g.channel;
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION notify_lifecycle_listeners() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    g record;
+    w bigint;
+    channel text;
+    ev record;
+BEGIN
+    SELECT min_interval_ms, last_window, listener_present, listener_checked_at, listener_pattern
+      INTO g FROM lifecycle_notify_gate WHERE id = 1;
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+    w := floor(extract(epoch FROM clock_timestamp()) * 1000 / greatest(g.min_interval_ms, 1));
+    IF g.last_window >= w THEN
+        RETURN NULL;            -- someone already notified in this window
+    END IF;
+    IF g.listener_pattern IS NOT NULL AND NOT g.listener_present
+       AND g.listener_checked_at >= clock_timestamp() - interval '1 second' THEN
+        RETURN NULL;            -- nobody listening, checked less than a second ago
+    END IF;
+    channel := lifecycle_notify_claim(w);
+    IF channel IS NULL THEN
+        RETURN NULL;
+    END IF;
+    SELECT n.id, n.session_id, n.event_type, count(*) OVER () AS events
+      INTO ev FROM new_events n ORDER BY n.seq DESC LIMIT 1;
+    PERFORM pg_notify(channel, json_build_object(
+        'xid', pg_current_xact_id()::text,
+        'event_id', ev.id,
+        'session_id', ev.session_id,
+        'event_type', ev.event_type,
+        'events', ev.events)::text);
+    RETURN NULL;
+END;
+$$;
+
+CREATE OR REPLACE TRIGGER notify_lifecycle_listeners
+    AFTER INSERT ON session_lifecycle
+    REFERENCING NEW TABLE AS new_events
+    FOR EACH STATEMENT EXECUTE FUNCTION notify_lifecycle_listeners();
+-- <<< 003_live_event_feed.sql
+INSERT INTO handoff_top_migrations (version, name, checksum, execution_ms, baselined)
+VALUES (3, 'live_event_feed', 'fee015370dbe4a73c08ca46e8cb0c2ed325a6a886343feb82f9d3c781f658c97', NULL, false)
+ON CONFLICT (version) DO NOTHING;
+
+-- >>> 004_analytics.sql
+-- 004_analytics
+-- Fills analytics_aggregations with 'session_stats', 'handoff_stats' and
+-- 'performance_trends' for one time bucket. Re-running a bucket replaces it:
+-- one row per (aggregation_type, time_bucket), enforced by a unique index.
+
+CREATE UNIQUE INDEX IF NOT EXISTS uq_analytics_aggregations_type_bucket
+    ON analytics_aggregations (aggregation_type, time_bucket);
+
+CREATE OR REPLACE FUNCTION refresh_analytics_aggregations(
+    p_bucket_start timestamptz,
+    p_bucket_width interval DEFAULT interval '1 hour'
+) RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+    bucket_end timestamptz := p_bucket_start + p_bucket_width;
+    written integer;
+BEGIN
+    IF p_bucket_width <= interval '0' THEN
+        RAISE EXCEPTION 'bucket width must be positive, got %', p_bucket_width;
+    END IF;
+
+    WITH stats (aggregation_type, aggregation_data) AS (
+        SELECT 'session_stats', jsonb_build_object(
+            'bucket_width', p_bucket_width::text,
+            'sessions_created', (SELECT count(*) FROM sessions s
+                                  WHERE s.created_at >= p_bucket_start AND s.created_at < bucket_end),
+            'events', coalesce((SELECT jsonb_object_agg(e.event_type, e.n) FROM (
+                            SELECT l.event_type, count(*) AS n FROM session_lifecycle l
+                             WHERE l.created_at >= p_bucket_start AND l.created_at < bucket_end
+                             GROUP BY l.event_type) e), '{}'::jsonb),
+            'active_at_end', (SELECT count(*) FROM sessions s
+                               WHERE s.created_at < bucket_end AND s.archived_at IS NULL
+                                 AND s.status = 'active' AND NOT s.is_dormant),
+            'dormant_at_end', (SELECT count(*) FROM sessions s
+                                WHERE s.created_at < bucket_end AND s.archived_at IS NULL AND s.is_dormant),
+            'context_entries', (SELECT count(*) FROM context_history c
+                                 WHERE c.created_at >= p_bucket_start AND c.created_at < bucket_end),
+            'context_bytes', (SELECT coalesce(sum(c.content_size_bytes), 0) FROM context_history c
+                               WHERE c.created_at >= p_bucket_start AND c.created_at < bucket_end))
+        UNION ALL
+        SELECT 'handoff_stats', jsonb_build_object(
+            'bucket_width', p_bucket_width::text,
+            'requests', count(*),
+            'by_status', coalesce((SELECT jsonb_object_agg(x.status, x.n) FROM (
+                            SELECT h.status, count(*) AS n FROM handoff_requests h
+                             WHERE h.created_at >= p_bucket_start AND h.created_at < bucket_end
+                             GROUP BY h.status) x), '{}'::jsonb),
+            'by_type', coalesce((SELECT jsonb_object_agg(x.request_type, x.n) FROM (
+                            SELECT h.request_type, count(*) AS n FROM handoff_requests h
+                             WHERE h.created_at >= p_bucket_start AND h.created_at < bucket_end
+                             GROUP BY h.request_type) x), '{}'::jsonb),
+            'avg_completion_seconds', round(avg(extract(epoch FROM h.completed_at - h.created_at))::numeric, 2))
+          FROM handoff_requests h
+         WHERE h.created_at >= p_bucket_start AND h.created_at < bucket_end
+        UNION ALL
+        SELECT 'performance_trends', jsonb_build_object(
+            'bucket_width', p_bucket_width::text,
+            'operations', coalesce(jsonb_object_agg(o.operation, jsonb_build_object(
+                'calls', o.calls, 'failures', o.failures, 'avg_ms', o.avg_ms,
+                'p95_ms', o.p95_ms, 'max_ms', o.max_ms)), '{}'::jsonb))
+          FROM (SELECT pl.operation, count(*) AS calls, count(*) FILTER (WHERE NOT pl.success) AS failures,
+                       round(avg(pl.duration_ms), 2) AS avg_ms,
+                       round(percentile_cont(0.95) WITHIN GROUP (ORDER BY pl.duration_ms)::numeric, 2) AS p95_ms,
+                       max(pl.duration_ms) AS max_ms
+                  FROM performance_logs pl
+                 WHERE pl.created_at >= p_bucket_start AND pl.created_at < bucket_end
+                 GROUP BY pl.operation) o
+    )
+    INSERT INTO analytics_aggregations (aggregation_type, time_bucket, aggregation_data)
+    SELECT stats.aggregation_type, p_bucket_start, stats.aggregation_data FROM stats
+    ON CONFLICT (aggregation_type, time_bucket)
+    DO UPDATE SET aggregation_data = EXCLUDED.aggregation_data, created_at = now();
+
+    GET DIAGNOSTICS written = ROW_COUNT;
+    RETURN written;
+END;
+$$;
+-- <<< 004_analytics.sql
+INSERT INTO handoff_top_migrations (version, name, checksum, execution_ms, baselined)
+VALUES (4, 'analytics', '49477751225b7aca351181eb0910e8be88f2ee754242a46e63bfc676fd025a8f', NULL, false)
+ON CONFLICT (version) DO NOTHING;
+
+COMMIT;
