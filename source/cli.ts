@@ -45,7 +45,28 @@ export async function main(argv: string[]): Promise<void> {
 		importMeta: import.meta,
 		argv,
 		allowUnknownFlags: false,
-		flags: {},
+		// Every command's flags, declared once; each command checks the ones it uses.
+		flags: {
+			dsn: {type: 'string'},
+			json: {type: 'boolean'},
+			dryRun: {type: 'boolean'},
+			write: {type: 'boolean'},
+			interval: {type: 'number'},
+			color: {type: 'boolean', default: true},
+			since: {type: 'string'},
+			backup: {type: 'string'},
+			backupDir: {type: 'string'},
+			createMonitorRole: {type: 'string'},
+			monitorPassword: {type: 'string'},
+			threshold: {type: 'number'},
+			window: {type: 'string'},
+			rate: {type: 'number'},
+			duration: {type: 'number'},
+			keep: {type: 'boolean'},
+			wait: {type: 'boolean'},
+			limit: {type: 'number'},
+			screen: {type: 'string'},
+		},
 	});
 	const [name, ...args] = cli.input;
 	let code: number;
