@@ -611,6 +611,7 @@ BEGIN
           FROM sessions s JOIN session_lifecycle_schedule c ON c.id = s.id
          WHERE NOT c.is_dormant AND c.archived_at IS NULL AND c.status = 'active'
            AND c.dormant_due_at <= p_now
+           AND NOT coalesce(c.expires_due_at <= p_now, false)   -- due to expire: left for the next sweep's expiry
          ORDER BY c.dormant_due_at LIMIT p_limit
          FOR UPDATE OF s SKIP LOCKED
     ), done AS (
@@ -676,7 +677,7 @@ END;
 $$;
 -- <<< 002_lifecycle_engine.sql
 INSERT INTO handoff_top_migrations (version, name, checksum, execution_ms, baselined)
-VALUES (2, 'lifecycle_engine', '69153d6076e7b881eb8d2f17371848d91917f8ddc2a42afeef231ebc47ccbce1', NULL, false)
+VALUES (2, 'lifecycle_engine', '9b3f9b434303a06ef6b19409987b1a25bc2b6252d070185779edf7fb0b801fd3', NULL, false)
 ON CONFLICT (version) DO NOTHING;
 
 -- >>> 003_live_event_feed.sql

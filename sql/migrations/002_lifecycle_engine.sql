@@ -273,6 +273,7 @@ BEGIN
           FROM sessions s JOIN session_lifecycle_schedule c ON c.id = s.id
          WHERE NOT c.is_dormant AND c.archived_at IS NULL AND c.status = 'active'
            AND c.dormant_due_at <= p_now
+           AND NOT coalesce(c.expires_due_at <= p_now, false)   -- due to expire: left for the next sweep's expiry
          ORDER BY c.dormant_due_at LIMIT p_limit
          FOR UPDATE OF s SKIP LOCKED
     ), done AS (

@@ -1,0 +1,93 @@
+// Text for cells. Times are relative and rounded, numbers are rounded: the set
+// of distinct strings the UI renders stays small (Ink 6 keeps the measurement
+// of every distinct string it has rendered).
+
+/** '4s', '12m', '3h', '2d': whole units, coarser as the age grows. */
+export function age(ms: number): string {
+	const seconds = Math.max(0, Math.floor(ms / 1000));
+	if (seconds < 60) return `${seconds}s`;
+	const minutes = Math.floor(seconds / 60);
+	if (minutes < 60) return `${minutes}m`;
+	const hours = Math.floor(minutes / 60);
+	if (hours < 48) return `${hours}h`;
+	return `${Math.floor(hours / 24)}d`;
+}
+
+export function ago(date: Date | null | undefined, now: number): string {
+	if (!date) return '-';
+	const ms = now - date.getTime();
+	return ms < 0 ? `in ${age(-ms)}` : `${age(ms)} ago`;
+}
+
+export function until(date: Date | null | undefined, now: number): string {
+	if (!date) return '-';
+	const ms = date.getTime() - now;
+	return ms <= 0 ? 'due now' : `in ${age(ms)}`;
+}
+
+/** Hours as '2.5h' below ten, whole hours above, days beyond two. */
+export function hours(value: number | null | undefined): string {
+	if (value === null || value === undefined || !Number.isFinite(value)) return '-';
+	if (value < 10) return `${value.toFixed(1)}h`;
+	if (value < 48) return `${Math.round(value)}h`;
+	return `${Math.round(value / 24)}d`;
+}
+
+export function clock(date: Date): string {
+	const pad = (n: number) => String(n).padStart(2, '0');
+	return `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+}
+
+export function dateTime(date: Date | null | undefined): string {
+	if (!date) return '-';
+	const pad = (n: number) => String(n).padStart(2, '0');
+	return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${clock(date)}`;
+}
+
+/** 1234 → '1234', 12345 → '12.3k', 1234567 → '1.2M'. */
+export function count(value: number | null | undefined): string {
+	if (value === null || value === undefined || !Number.isFinite(value)) return '-';
+	const abs = Math.abs(value);
+	if (abs < 10_000) return String(Math.round(value));
+	if (abs < 1_000_000) return `${(value / 1000).toFixed(abs < 100_000 ? 1 : 0)}k`;
+	return `${(value / 1_000_000).toFixed(1)}M`;
+}
+
+/** Milliseconds with a precision that fits a column. */
+export function ms(value: number | null | undefined): string {
+	if (value === null || value === undefined || !Number.isFinite(value)) return '-';
+	if (value < 10) return `${value.toFixed(1)}ms`;
+	if (value < 10_000) return `${Math.round(value)}ms`;
+	return `${(value / 1000).toFixed(1)}s`;
+}
+
+export function percent(value: number | null | undefined): string {
+	if (value === null || value === undefined || !Number.isFinite(value)) return '-';
+	return `${value.toFixed(1)}%`;
+}
+
+/** A metric value: integers as they are, others with three significant digits. */
+export function metric(value: number): string {
+	if (!Number.isFinite(value)) return '-';
+	if (Number.isInteger(value)) return count(value);
+	return Math.abs(value) >= 1000 ? count(value) : String(Number(value.toPrecision(3)));
+}
+
+/** Cut to width with an ellipsis, then pad: every cell of a column is as wide. */
+export function cell(text: string, width: number, align: 'left' | 'right' = 'left'): string {
+	if (width <= 0) return '';
+	const cut = text.length > width ? `${text.slice(0, Math.max(0, width - 1))}…` : text;
+	return align === 'left' ? cut.padEnd(width) : cut.padStart(width);
+}
+
+/** A JSON value on one short line: objects as key=value pairs. */
+export function compact(value: unknown): string {
+	if (value === null || value === undefined) return '';
+	if (typeof value === 'string') return value;
+	if (typeof value !== 'object') return String(value);
+	if (Array.isArray(value)) return value.map(item => compact(item)).join(',');
+	return Object.entries(value as Record<string, unknown>)
+		.filter(([, v]) => v !== null && v !== undefined && v !== '')
+		.map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+		.join(' ');
+}

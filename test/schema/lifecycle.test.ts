@@ -1,0 +1,161 @@
+// The lifecycle triggers: every event type, last_activity_at semantics, and
+// read-only archived sessions.
+import {describe, expect, it} from 'vitest';
+import {useTestDatabase} from '../helpers/database.js';
+import {events, insertContext, insertSession, sessionRow} from '../helpers/fixtures.js';
+
+const db = useTestDatabase();
+const hoursAgo = (hours: number) => new Date(Date.now() - hours * 3600e3).toISOString();
+
+describe('lifecycle events', () => {
+	it('logs created with the session facts', async () => {
+		const {id} = await insertSession(db().pool, {agentFrom: 'claude', agentTo: 'codex', retentionPolicy: 'extended'});
+		expect(await events(db().pool, id)).toEqual([
+			{event_type: 'created', event_data: expect.objectContaining({status: 'active', agent_from: 'claude', agent_to: 'codex', retention_policy: 'extended'})},
+		]);
+	});
+
+	it('logs status_changed with old and new status, and expired for a move to expired', async () => {
+		const {id} = await insertSession(db().pool);
+		await db().query(`UPDATE sessions SET status = 'paused' WHERE id = $1`, [id]);
+		await db().query(`UPDATE sessions SET status = 'expired' WHERE id = $1`, [id]);
+		const logged = await events(db().pool, id);
+		expect(logged.map(e => e.event_type)).toEqual(['created', 'status_changed', 'expired']);
+		expect(logged[1]!.event_data).toMatchObject({old_status: 'active', new_status: 'paused', reason: 'application'});
+		expect(logged[2]!.event_data).toMatchObject({old_status: 'paused', new_status: 'expired'});
+	});
+
+	it('logs dormant and reactivated with the previous state', async () => {
+		const {id} = await insertSession(db().pool, {lastActivityAt: hoursAgo(5)});
+		await db().query('UPDATE sessions SET is_dormant = true WHERE id = $1', [id]);
+		await db().query('UPDATE sessions SET is_dormant = false WHERE id = $1', [id]);
+		const logged = await events(db().pool, id);
+		expect(logged.map(e => e.event_type)).toEqual(['created', 'dormant', 'reactivated']);
+		expect(logged[1]!.event_data).toMatchObject({previous_state: 'active', retention_policy: 'standard'});
+		expect(Number(logged[1]!.event_data.inactive_hours)).toBeCloseTo(5, 1);
+		expect(logged[2]!.event_data).toMatchObject({previous_state: 'dormant'});
+	});
+
+	it('logs archived, including from NULL (null-safe comparison)', async () => {
+		const {id} = await insertSession(db().pool, {status: 'completed'});
+		await db().query('UPDATE sessions SET archived_at = now() WHERE id = $1', [id]);
+		const logged = await events(db().pool, id);
+		expect(logged.map(e => e.event_type)).toEqual(['created', 'archived']);
+		expect(logged[1]!.event_data).toMatchObject({previous_state: 'completed', status: 'completed'});
+	});
+
+	it('logs nothing for an update that changes no lifecycle state', async () => {
+		const {id} = await insertSession(db().pool);
+		await db().query(`UPDATE sessions SET metadata = '{"k": 1}', agent_to = NULL WHERE id = $1`, [id]);
+		expect((await events(db().pool, id)).map(e => e.event_type)).toEqual(['created']);
+	});
+
+	it('reactivates a dormant session on new context, with an event', async () => {
+		const {id} = await insertSession(db().pool, {lastActivityAt: hoursAgo(3)});
+		await db().query('UPDATE sessions SET is_dormant = true WHERE id = $1', [id]);
+		await insertContext(db().pool, id, 1);
+		const row = await sessionRow(db().pool, id);
+		expect(row.is_dormant).toBe(false);
+		expect((await events(db().pool, id)).map(e => e.event_type)).toEqual(['created', 'dormant', 'reactivated']);
+	});
+});
+
+describe('last_activity_at moves only on real activity', () => {
+	const stale = async () => {
+		const {id} = await insertSession(db().pool, {lastActivityAt: hoursAgo(10)});
+		return {id, before: (await sessionRow(db().pool, id)).last_activity_at as Date};
+	};
+
+	it.each([
+		['marking dormant', 'is_dormant = true'],
+		['archiving', 'archived_at = now()'],
+		['changing retention policy', "retention_policy = 'extended'"],
+		['changing expiry', "expires_at = now() + interval '1 day'"],
+		['changing metadata', `metadata = '{"x": 1}'`],
+	])('%s leaves it alone', async (_name, assignment) => {
+		const {id, before} = await stale();
+		await db().query(`UPDATE sessions SET ${assignment} WHERE id = $1`, [id]);
+		expect((await sessionRow(db().pool, id)).last_activity_at).toEqual(before);
+	});
+
+	it('a status change by the application is activity', async () => {
+		const {id, before} = await stale();
+		await db().query(`UPDATE sessions SET status = 'completed' WHERE id = $1`, [id]);
+		expect((await sessionRow(db().pool, id)).last_activity_at.getTime()).toBeGreaterThan(before.getTime() + 9 * 3600e3);
+	});
+
+	it('new context and new handoff requests are activity', async () => {
+		const a = await stale();
+		await insertContext(db().pool, a.id, 1);
+		expect((await sessionRow(db().pool, a.id)).last_activity_at.getTime()).toBeGreaterThan(a.before.getTime());
+		const b = await stale();
+		await db().query(`INSERT INTO handoff_requests (session_id, requesting_agent) VALUES ($1, 'claude')`, [b.id]);
+		expect((await sessionRow(db().pool, b.id)).last_activity_at.getTime()).toBeGreaterThan(b.before.getTime());
+	});
+
+	it('an UPDATE that sets last_activity_at explicitly keeps its value, even with a status change', async () => {
+		const {id} = await stale();
+		await db().query(`UPDATE sessions SET status = 'paused', last_activity_at = '2026-03-01T12:00:00Z' WHERE id = $1`, [id]);
+		expect((await sessionRow(db().pool, id)).last_activity_at.toISOString()).toBe('2026-03-01T12:00:00.000Z');
+	});
+
+	it('the sweep expiring a session does not count as activity', async () => {
+		const {id} = await insertSession(db().pool, {createdAt: hoursAgo(30), retentionPolicy: 'permanent', expiresAt: hoursAgo(1)});
+		const before = (await sessionRow(db().pool, id)).last_activity_at;
+		await db().query('SELECT * FROM lifecycle_sweep()');
+		const after = await sessionRow(db().pool, id);
+		expect(after.status).toBe('expired');
+		expect(after.last_activity_at).toEqual(before);
+	});
+
+	it('fills content_size_bytes from the content', async () => {
+		const {id} = await insertSession(db().pool);
+		await insertContext(db().pool, id, 1, 'héllo');
+		const [row] = await db().query('SELECT content_size_bytes FROM context_history WHERE session_id = $1', [id]);
+		expect(row.content_size_bytes).toBe(6);
+	});
+});
+
+describe('archived sessions are read-only', () => {
+	const archived = async () => {
+		const session = await insertSession(db().pool, {status: 'completed'});
+		await insertContext(db().pool, session.id, 1);
+		await db().query(`INSERT INTO handoff_requests (session_id, requesting_agent) VALUES ($1, 'claude')`, [session.id]);
+		await db().query(`INSERT INTO codebase_snapshots (session_id, file_path, content_hash) VALUES ($1, 'a.ts', 'abc')`, [session.id]);
+		await db().query('UPDATE sessions SET archived_at = now() WHERE id = $1', [session.id]);
+		return session;
+	};
+	const readOnly = (key: string) => new RegExp(`session ${key} \\(.*\\) is archived and read-only`);
+
+	it('refuses updates and deletes of the session, naming it', async () => {
+		const {id, session_key} = await archived();
+		await expect(db().query(`UPDATE sessions SET status = 'active' WHERE id = $1`, [id])).rejects.toThrow(readOnly(session_key));
+		await expect(db().query('DELETE FROM sessions WHERE id = $1', [id])).rejects.toThrow(readOnly(session_key));
+	});
+
+	it.each([
+		['context_history', `INSERT INTO context_history (session_id, sequence_number, context_type, content) VALUES ($1, 2, 'message', 'x')`],
+		['context_history', `UPDATE context_history SET content = 'changed' WHERE session_id = $1`],
+		['context_history', 'DELETE FROM context_history WHERE session_id = $1'],
+		['handoff_requests', `INSERT INTO handoff_requests (session_id, requesting_agent) VALUES ($1, 'gpt')`],
+		['handoff_requests', `UPDATE handoff_requests SET status = 'accepted' WHERE session_id = $1`],
+		['handoff_requests', 'DELETE FROM handoff_requests WHERE session_id = $1'],
+		['codebase_snapshots', `INSERT INTO codebase_snapshots (session_id, file_path, content_hash) VALUES ($1, 'b.ts', 'def')`],
+		['codebase_snapshots', `UPDATE codebase_snapshots SET content = 'x' WHERE session_id = $1`],
+		['codebase_snapshots', 'DELETE FROM codebase_snapshots WHERE session_id = $1'],
+	])('refuses writes to %s: %s', async (table, statement) => {
+		const {id, session_key} = await archived();
+		await expect(db().query(statement, [id])).rejects.toThrow(readOnly(session_key));
+		const [row] = await db().query(`SELECT count(*)::int AS n FROM ${table} WHERE session_id = $1`, [id]);
+		expect(row.n).toBe(1);
+	});
+
+	it('still reads, and leaves other sessions writable', async () => {
+		const {id} = await archived();
+		const [view] = await db().query('SELECT context_count, handoff_count FROM session_monitoring_view WHERE id = $1', [id]);
+		expect(view).toEqual({context_count: '1', handoff_count: '1'});
+		const other = await insertSession(db().pool);
+		await insertContext(db().pool, other.id, 1);
+		await db().query('DELETE FROM sessions WHERE id = $1', [other.id]);
+	});
+});
