@@ -9,11 +9,29 @@ const help = `
     $ handoff-top [command] [options]
 
   Commands
+    (none)        The interactive monitor (a snapshot when stdout is not a terminal):
+                  --interval S (default 2, at least 0.5), --write allows archive,
+                  reactivate, sweep and migrate from the UI, --no-color, --threshold %,
+                  --window 1h|6h|24h, --screen events|sessions|dormant|performance|metrics|schema
+    monitor       The same, by name
     schema        Print the complete schema as one SQL file (for psql -f)
+    tail          Print lifecycle events as they happen, one per line (--json, --since 10m|ISO time)
+    snapshot      Print every monitor panel once as text (--json: one JSON document)
+    demo          The monitor (with --write) on an embedded PostgreSQL and a simulated
+                  handoff server (--rate ops/s, --duration s, --keep keeps the data, --interval)
+    simulate      Simulate a busy handoff server against --dsn (--rate, --duration)
+    setup         New installation: create the database if missing, apply every migration
+                  (--create-monitor-role NAME [--monitor-password P] adds a read-only role)
+    migrate       Migrate an existing database (--dry-run, --backup schema|full, --no-backup,
+                  --backup-dir DIR, --no-wait exits 8 instead of waiting for another runner)
+    validate      Compare the database with the expected schema (--json; exit 4 on drift)
+    sweep         Run the lifecycle sweep once (--dry-run, --limit N per action, --json)
 
   Options
     --help        Show this help
     --version     Show the version
+    --dsn URL     Connect to postgres://user:password@host:port/database
+                  (else DATABASE_URL, else PGHOST, PGPORT, PGUSER, PGDATABASE, ~/.pgpass)
 
   Exit codes
     0 ok · 1 failure · 2 usage · 3 cannot connect · 4 drift found
@@ -25,7 +43,16 @@ type CommandModule = {run(input: CommandInput): Promise<number>};
 export type CommandInput = {args: string[]; flags: Record<string, unknown>};
 
 const commands: Record<string, () => Promise<CommandModule>> = {
+	monitor: async () => import('./commands/monitor.js'),
 	schema: async () => import('./commands/schema.js'),
+	tail: async () => import('./commands/tail.js'),
+	snapshot: async () => import('./commands/snapshot.js'),
+	demo: async () => import('./commands/demo.js'),
+	simulate: async () => import('./commands/simulate.js'),
+	setup: async () => import('./commands/setup.js'),
+	migrate: async () => import('./commands/migrate.js'),
+	validate: async () => import('./commands/validate.js'),
+	sweep: async () => import('./commands/sweep.js'),
 };
 
 function fail(error: unknown): number {
@@ -63,7 +90,7 @@ export async function main(argv: string[]): Promise<void> {
 			rate: {type: 'number'},
 			duration: {type: 'number'},
 			keep: {type: 'boolean'},
-			wait: {type: 'boolean'},
+			wait: {type: 'boolean', default: true},
 			limit: {type: 'number'},
 			screen: {type: 'string'},
 		},
@@ -71,12 +98,8 @@ export async function main(argv: string[]): Promise<void> {
 	const [name, ...args] = cli.input;
 	let code: number;
 	try {
-		if (name === undefined) {
-			cli.showHelp(exitCodes.ok);
-			return;
-		}
-
-		const load = commands[name];
+		// No command: the monitor (which prints a snapshot when stdout is not a terminal).
+		const load = commands[name ?? 'monitor'];
 		if (!load) throw new CliError(`unknown command '${name}' (see handoff-top --help)`, exitCodes.usage);
 		const command = await load();
 		code = await command.run({args, flags: cli.flags});

@@ -7,6 +7,7 @@ import path from 'node:path';
 import type pg from 'pg';
 import {z} from 'zod';
 import {packageRoot} from '../paths.js';
+import {splitStatements, statementAt} from './sqlStatements.js';
 import {sqlText} from './sqlText.js';
 
 export type Migration = {
@@ -46,8 +47,10 @@ export function checksum(text: string): string {
 
 const fileName = /^(\d{3})_([a-z0-9_]+)\.sql$/;
 
+/** sql/migrations of the installed package; HANDOFF_TOP_MIGRATIONS_DIR points
+ * elsewhere (a copy under test, or a patched set a DBA wants checked). */
 export function migrationsDir(): string {
-	return path.join(packageRoot(), 'sql', 'migrations');
+	return process.env['HANDOFF_TOP_MIGRATIONS_DIR'] || path.join(packageRoot(), 'sql', 'migrations');
 }
 
 export function loadMigrations(dir = migrationsDir()): Migration[] {
@@ -109,20 +112,31 @@ export class ChangedMigrationError extends Error {
 	}
 }
 
-/** Where in the file a server error points: the line and its text. */
+/** Where in the file a server error points: the line and the statement. */
 function locate(sql: string, position: number | undefined): {line?: number; statement?: string} {
 	if (!position || position < 1) return {};
-	const before = sql.slice(0, position - 1);
-	const line = before.split('\n').length;
-	const start = before.lastIndexOf(';') + 1;
-	const end = sql.indexOf(';', position - 1);
-	const statement = sql
-		.slice(start, end === -1 ? undefined : end + 1)
-		.split('\n')
-		.filter(text => text.trim() !== '' && !text.trim().startsWith('--'))
-		.join('\n')
-		.trim();
-	return {line, statement};
+	const statement = statementAt(sql, position);
+	return {line: sql.slice(0, position - 1).split('\n').length, statement: statement?.text};
+}
+
+/** Errors from utility statements (ALTER TABLE, CREATE INDEX ...) carry no
+ * position. Replays the migration statement by statement in a transaction
+ * that is always rolled back, to find the one that fails. */
+async function findFailingStatement(client: pg.ClientBase, sql: string): Promise<{line?: number; statement?: string}> {
+	await client.query('BEGIN');
+	try {
+		for (const statement of splitStatements(sql)) {
+			try {
+				await client.query(statement.text);
+			} catch {
+				return {line: statement.line, statement: statement.text};
+			}
+		}
+
+		return {};
+	} finally {
+		await client.query('ROLLBACK').catch(() => {});
+	}
 }
 
 export type ApplyEvents = {
@@ -140,6 +154,16 @@ export type ApplyOptions = ApplyEvents & {
 	/** Record these versions as applied without running them (baselining). */
 	baseline?: number[];
 };
+
+/** Takes the runner's session-level advisory lock (re-entrant on the same
+ * connection, so a caller may hold it around applyMigrations). */
+export async function acquireMigrationLock(client: pg.ClientBase, options: ApplyOptions = {}): Promise<void> {
+	return acquireLock(client, options);
+}
+
+export async function releaseMigrationLock(client: pg.ClientBase): Promise<void> {
+	await client.query(sqlText('runner/unlock'));
+}
 
 async function acquireLock(client: pg.ClientBase, options: ApplyOptions): Promise<void> {
 	const deadline = Date.now() + (options.waitTimeoutMs ?? 10 * 60_000);
@@ -184,7 +208,8 @@ export async function applyMigrations(client: pg.ClientBase, options: ApplyOptio
 			} catch (error) {
 				await client.query('ROLLBACK').catch(() => {});
 				const pgError = error as {message: string; position?: string; code?: string};
-				const where = locate(migration.sql, Number(pgError.position) || undefined);
+				const position = Number(pgError.position) || undefined;
+				const where = position ? locate(migration.sql, position) : await findFailingStatement(client, migration.sql).catch((): {line?: number; statement?: string} => ({}));
 				throw new MigrationError(
 					`migration ${migration.file} failed${where.line ? ` at line ${where.line}` : ''}: ${pgError.message}`,
 					migration,

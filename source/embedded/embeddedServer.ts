@@ -13,6 +13,8 @@ export type EmbeddedServer = {
 	readonly dataDir: string;
 	readonly pid: number | undefined;
 	stop(): Promise<void>;
+	/** Stops the server (fast shutdown: clients are disconnected) and starts it again on the same port and data. */
+	restart(): Promise<void>;
 };
 
 export type EmbeddedServerOptions = {
@@ -21,6 +23,8 @@ export type EmbeddedServerOptions = {
 	/** Extra `-c name=value` server settings. */
 	settings?: Record<string, string | number>;
 	onLog?: (line: string) => void;
+	/** Called with the data directory as soon as it exists, before initdb (the demo's watchdog guards it from then on). */
+	onDataDir?: (dataDir: string) => void;
 };
 
 const password = 'handoff-top';
@@ -70,6 +74,7 @@ const isRoot = () => typeof process.getuid === 'function' && process.getuid() ==
 export async function startEmbeddedServer(options: EmbeddedServerOptions = {}): Promise<EmbeddedServer> {
 	hydrateSymlinks();
 	const dataDir = mkdtempSync(path.join(os.tmpdir(), 'handoff-top-pg-'));
+	options.onDataDir?.(dataDir);
 	const port = await freePort();
 	const settings: Record<string, string | number> = {
 		listen_addresses: '127.0.0.1',
@@ -104,13 +109,20 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions = {}): 
 		throw new Error(`embedded PostgreSQL did not start: ${String(error ?? 'server exited')}`);
 	}
 
-	const child = (server as unknown as {process?: {pid?: number}}).process;
+	const child = () => (server as unknown as {process?: {pid?: number}}).process;
 	let stopped = false;
 	return {
 		url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
 		port,
 		dataDir,
-		pid: child?.pid,
+		get pid() {
+			return child()?.pid;
+		},
+		async restart() {
+			if (stopped) throw new Error('embedded PostgreSQL was stopped');
+			await server.stop();
+			await server.start();
+		},
 		async stop() {
 			if (stopped) return;
 			stopped = true;

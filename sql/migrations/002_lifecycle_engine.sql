@@ -47,6 +47,11 @@ END;
 $$;
 ALTER TABLE sessions VALIDATE CONSTRAINT sessions_retention_policy_fkey;
 
+-- Live sessions by explicit expiry: the sweep's and the dormant screen's
+-- "expires next" lookups walk this instead of scanning sessions.
+CREATE INDEX IF NOT EXISTS idx_sessions_expires_at_live ON sessions (expires_at)
+    WHERE archived_at IS NULL AND expires_at IS NOT NULL;
+
 -- ---------------------------------------------------------------------------
 -- Activity from the child tables
 -- ---------------------------------------------------------------------------

@@ -35,17 +35,25 @@ CREATE UNLOGGED TABLE IF NOT EXISTS lifecycle_notify_gate (
 INSERT INTO lifecycle_notify_gate (id) VALUES (1) ON CONFLICT (id) DO NOTHING;
 GRANT SELECT ON lifecycle_notify_gate TO PUBLIC;
 
--- Claims the current window for this transaction. SECURITY DEFINER: writers
--- need no privilege on the gate, and the listener check sees every backend.
-CREATE OR REPLACE FUNCTION lifecycle_notify_claim(p_window bigint) RETURNS text
+-- Claims the current window for this transaction and sends the wake-up.
+-- SECURITY DEFINER: writers need no privilege on the gate, and the listener
+-- check sees every backend. It computes the window itself and always sends
+-- when it claims, so a caller can neither push the gate ahead nor claim a
+-- window without waking the listeners.
+CREATE OR REPLACE FUNCTION lifecycle_notify_claim(p_payload text) RETURNS boolean
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
 DECLARE
     g lifecycle_notify_gate%ROWTYPE;
     present boolean;
+    current_window bigint;
 BEGIN
     SELECT * INTO g FROM lifecycle_notify_gate WHERE id = 1 FOR UPDATE SKIP LOCKED;
-    IF NOT FOUND OR g.last_window >= p_window THEN
-        RETURN NULL;            -- another transaction holds or already used this window
+    IF NOT FOUND THEN
+        RETURN false;           -- another transaction holds the gate right now
+    END IF;
+    current_window := floor(extract(epoch FROM clock_timestamp()) * 1000 / greatest(g.min_interval_ms, 1));
+    IF g.last_window >= current_window THEN
+        RETURN false;           -- this window was used already
     END IF;
     present := g.listener_present;
     IF g.listener_pattern IS NULL THEN
@@ -61,10 +69,11 @@ BEGIN
          WHERE id = 1;
     END IF;
     IF NOT present THEN
-        RETURN NULL;
+        RETURN false;
     END IF;
-    UPDATE lifecycle_notify_gate SET last_window = p_window WHERE id = 1;
-    RETURN g.channel;
+    UPDATE lifecycle_notify_gate SET last_window = current_window WHERE id = 1;
+    PERFORM pg_notify(g.channel, left(p_payload, 1000));
+    RETURN true;
 END;
 $$;
 
@@ -72,8 +81,6 @@ CREATE OR REPLACE FUNCTION notify_lifecycle_listeners() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
     g record;
-    w bigint;
-    channel text;
     ev record;
 BEGIN
     SELECT min_interval_ms, last_window, listener_present, listener_checked_at, listener_pattern
@@ -81,21 +88,17 @@ BEGIN
     IF NOT FOUND THEN
         RETURN NULL;
     END IF;
-    w := floor(extract(epoch FROM clock_timestamp()) * 1000 / greatest(g.min_interval_ms, 1));
-    IF g.last_window >= w THEN
+    -- the cheap checks, without a lock: most transactions stop here
+    IF g.last_window >= floor(extract(epoch FROM clock_timestamp()) * 1000 / greatest(g.min_interval_ms, 1)) THEN
         RETURN NULL;            -- someone already notified in this window
     END IF;
     IF g.listener_pattern IS NOT NULL AND NOT g.listener_present
        AND g.listener_checked_at >= clock_timestamp() - interval '1 second' THEN
         RETURN NULL;            -- nobody listening, checked less than a second ago
     END IF;
-    channel := lifecycle_notify_claim(w);
-    IF channel IS NULL THEN
-        RETURN NULL;
-    END IF;
     SELECT n.id, n.session_id, n.event_type, count(*) OVER () AS events
       INTO ev FROM new_events n ORDER BY n.seq DESC LIMIT 1;
-    PERFORM pg_notify(channel, json_build_object(
+    PERFORM lifecycle_notify_claim(json_build_object(
         'xid', pg_current_xact_id()::text,
         'event_id', ev.id,
         'session_id', ev.session_id,

@@ -68,4 +68,13 @@ describe('notification on handoff_lifecycle', () => {
 		expect(received.length).toBeLessThanOrEqual(windows);
 		expect(received.length).toBeLessThan(240 / 4);
 	});
+
+	it('cannot be silenced by calling the gate directly: a claim always wakes the listeners', async () => {
+		await listenAs('handoff-top-feed/test');
+		await db().query(`SELECT lifecycle_notify_claim('{"forged": true}')`);
+		await settle(150);
+		const {id} = await insertSession(db().pool);
+		await settle(200);
+		expect(received.map(r => JSON.parse(r.payload))).toEqual([{forged: true}, expect.objectContaining({session_id: id})]);
+	});
 });

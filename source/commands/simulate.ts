@@ -1,0 +1,85 @@
+// `handoff-top simulate`: a busy AI handoff server writing into any database
+// that has the handoff schema, until --duration or Ctrl-C. It refuses a
+// database without the schema rather than creating it.
+import {resolveConnection, connect} from '../db/connection.js';
+import {readMigrationStatus} from '../db/migrations.js';
+import {CliError, exitCodes} from '../exitCodes.js';
+import {missingSchemaObjects, prepareDatabase, Simulator, type SimulatorStats} from '../simulator/simulator.js';
+import {parseSimulatorFlags} from '../simulator/simulatorOptions.js';
+import type {CommandInput} from '../cli.js';
+
+/** The simulated server's connections look like an application's, not like a
+ * handoff-top monitor's (the notification gate counts those as listeners). */
+export const simulatorApplicationName = 'handoff-server-simulator';
+
+export function describeStats(stats: SimulatorStats): string {
+	const seconds = Math.max(stats.elapsedMs, 1) / 1000;
+	const {expire, dormant, archive, purge} = stats.swept;
+	return (
+		`${stats.operations} operations in ${seconds.toFixed(1)} s (${(stats.operations / seconds).toFixed(1)}/s), ` +
+		`${stats.modelledFailures} modelled failures; ${stats.sweeps} sweeps: ${dormant} dormant, ${expire} expired, ` +
+		`${archive} archived, ${purge} purged` +
+		(stats.errors > 0 ? `; ${stats.errors} database errors (last: ${stats.lastError})` : '')
+	);
+}
+
+export async function run({args, flags}: CommandInput): Promise<number> {
+	if (args.length > 0) throw new CliError(`simulate takes no arguments (got '${args.join(' ')}')`, exitCodes.usage);
+	const options = parseSimulatorFlags(flags);
+	const {config, label} = resolveConnection({dsn: options.dsn, purpose: 'admin'});
+	const client = await connect({dsn: options.dsn, purpose: 'admin', component: '-simulate'});
+	try {
+		const missing = await missingSchemaObjects(client);
+		if (missing.length > 0) {
+			throw new CliError(
+				`${label} has no handoff schema (missing ${missing.join(', ')}): run \`handoff-top setup\` to install it, ` +
+					'or `handoff-top migrate` to upgrade an existing handoff database',
+				exitCodes.schemaMissing,
+			);
+		}
+
+		const status = await readMigrationStatus(client);
+		if (status.trackingTable && status.pending.length > 0) {
+			throw new CliError(
+				`${label} has an older handoff schema (pending: ${status.pending.map(m => m.file).join(', ')}): run \`handoff-top migrate\``,
+				exitCodes.schemaMissing,
+			);
+		}
+
+		await prepareDatabase(client);
+	} finally {
+		await client.end().catch(() => {});
+	}
+
+	const stop = new AbortController();
+	let interrupted = false;
+	const onSignal = () => {
+		interrupted = true;
+		stop.abort();
+	};
+
+	process.once('SIGINT', onSignal);
+	process.once('SIGTERM', onSignal);
+	const simulator = new Simulator({
+		connection: {...config, application_name: simulatorApplicationName},
+		rate: options.rate,
+		durationMs: options.duration === undefined ? undefined : options.duration * 1000,
+		signal: stop.signal,
+	});
+	process.stderr.write(
+		`simulating a handoff server on ${label} at ${options.rate} operations/s` +
+			`${options.duration === undefined ? ' until Ctrl-C' : ` for ${options.duration} s`}\n`,
+	);
+	const started = performance.now();
+	const progress = setInterval(() => process.stderr.write(`  ${describeStats({...simulator.stats, elapsedMs: performance.now() - started})}\n`), 10_000);
+	try {
+		const stats = await simulator.run();
+		process.stderr.write(`done: ${describeStats(stats)}\n`);
+		if (stats.errors > 0) return exitCodes.failure;
+		return interrupted ? exitCodes.interrupted : exitCodes.ok;
+	} finally {
+		clearInterval(progress);
+		process.off('SIGINT', onSignal);
+		process.off('SIGTERM', onSignal);
+	}
+}

@@ -1,0 +1,83 @@
+// handoff-top sweep: one run of lifecycle_sweep() (expire, dormant, archive,
+// purge), for cron or pg_cron. --dry-run says what it would do, in a
+// read-only transaction.
+import {z} from 'zod';
+import type {CommandInput} from '../cli.js';
+import {connect} from '../db/connection.js';
+import {requireCurrentSchema} from '../db/schemaState.js';
+import {sqlText} from '../db/sqlText.js';
+import {exitCodes} from '../exitCodes.js';
+import {noArguments, positiveIntegerFlag, stringFlag} from './flagValues.js';
+import {userFacingError} from './pgErrors.js';
+
+const sweepRow = z.object({
+	action: z.enum(['expire', 'dormant', 'archive', 'purge']),
+	session_id: z.string(),
+	session_key: z.string(),
+	retention_policy: z.string().nullable(),
+	detail: z.record(z.string(), z.unknown()).nullable(),
+});
+type SweepRow = z.infer<typeof sweepRow>;
+
+const actions = ['expire', 'dormant', 'archive', 'purge'] as const;
+const pastTense: Record<SweepRow['action'], string> = {expire: 'expired', dormant: 'marked dormant', archive: 'archived', purge: 'purged'};
+const listed = 20;
+
+export async function run({args, flags}: CommandInput): Promise<number> {
+	noArguments('sweep', args);
+	const dsn = stringFlag(flags, 'dsn');
+	const dryRun = flags['dryRun'] === true;
+	const limit = positiveIntegerFlag(flags, 'limit', '--limit') ?? 10_000;
+	const client = await connect({dsn, purpose: 'admin', component: '-sweep'});
+	let rows: SweepRow[];
+	const started = performance.now();
+	try {
+		await requireCurrentSchema(client);
+		if (dryRun) await client.query(sqlText('migrate/begin_read_only'));
+		try {
+			rows = (await client.query(sqlText('sweep/run'), [dryRun, limit])).rows.map(row => sweepRow.parse(row));
+		} finally {
+			if (dryRun) await client.query(sqlText('migrate/rollback')).catch(() => {});
+		}
+	} catch (error) {
+		throw userFacingError(error, dryRun ? 'planning the sweep' : 'sweeping');
+	} finally {
+		await client.end().catch(() => {});
+	}
+
+	const ms = Math.round(performance.now() - started);
+	const counts = Object.fromEntries(actions.map(action => [action, rows.filter(row => row.action === action).length]));
+	if (flags['json'] === true) {
+		process.stdout.write(
+			`${JSON.stringify(
+				{
+					dryRun,
+					limit,
+					ms,
+					counts,
+					sessions: rows.map(row => ({
+						action: row.action,
+						sessionId: row.session_id,
+						sessionKey: row.session_key,
+						retentionPolicy: row.retention_policy,
+						detail: row.detail,
+					})),
+				},
+				null,
+				2,
+			)}\n`,
+		);
+		return exitCodes.ok;
+	}
+
+	const verb = dryRun ? 'would be' : '';
+	const summary = actions.map(action => `${counts[action]} ${verb ? `${verb} ` : ''}${pastTense[action]}`).join(', ');
+	const lines = [`${dryRun ? 'sweep dry run (nothing changed)' : 'sweep'}: ${summary} (${ms} ms)`];
+	for (const row of rows.slice(0, listed)) {
+		lines.push(`  ${row.action.padEnd(7)} ${row.session_key}  ${row.session_id}  (${row.retention_policy ?? 'no policy'})`);
+	}
+
+	if (rows.length > listed) lines.push(`  ... and ${rows.length - listed} more (--json lists them all)`);
+	process.stdout.write(`${lines.join('\n')}\n`);
+	return exitCodes.ok;
+}

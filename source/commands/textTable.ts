@@ -1,0 +1,65 @@
+// Aligned plain-text tables for snapshot: numbers right-aligned, the widest
+// flexible column truncated with '…' so a row fits the width (80 by default).
+export type Column = {header: string; align?: 'left' | 'right'; /** may be truncated to fit */ flexible?: boolean};
+
+function truncate(text: string, width: number): string {
+	if (text.length <= width) return text;
+	if (width <= 1) return text.slice(0, width);
+	return `${text.slice(0, width - 1)}…`;
+}
+
+export function textTable(columns: Column[], rows: string[][], maxWidth = 80): string[] {
+	const widths = columns.map((column, i) => Math.max(column.header.length, ...rows.map(row => (row[i] ?? '').length)));
+	const gap = 2;
+	let total = widths.reduce((sum, w) => sum + w, 0) + gap * (columns.length - 1);
+	// Shrink flexible columns, widest first, down to 6 characters each.
+	while (total > maxWidth) {
+		let widest = -1;
+		for (const [i, column] of columns.entries()) {
+			if (column.flexible && widths[i]! > 6 && (widest === -1 || widths[i]! > widths[widest]!)) widest = i;
+		}
+
+		if (widest === -1) break;
+		const cut = Math.min(total - maxWidth, widths[widest]! - 6);
+		widths[widest]! -= cut;
+		total -= cut;
+	}
+
+	const line = (cells: string[]) =>
+		cells
+			.map((cell, i) => {
+				const text = truncate(cell, widths[i]!);
+				return columns[i]!.align === 'right' ? text.padStart(widths[i]!) : text.padEnd(widths[i]!);
+			})
+			.join(' '.repeat(gap))
+			.trimEnd();
+	return [line(columns.map(c => c.header)), ...rows.map(row => line(row))];
+}
+
+/** '3m', '2h05m', '4d' — coarse on purpose. */
+export function duration(ms: number): string {
+	const s = Math.round(Math.abs(ms) / 1000);
+	if (s < 60) return `${s}s`;
+	const m = Math.floor(s / 60);
+	if (m < 60) return `${m}m`;
+	const h = Math.floor(m / 60);
+	if (h < 48) return `${h}h${String(m % 60).padStart(2, '0')}m`;
+	return `${Math.floor(h / 24)}d`;
+}
+
+const blocks = '▁▂▃▄▅▆▇█';
+
+/** A one-line sparkline; gaps (null) are blank. */
+export function sparkline(values: Array<number | null>): string {
+	const present = values.filter((v): v is number => v !== null);
+	if (present.length === 0) return ' '.repeat(values.length);
+	const min = Math.min(...present);
+	const max = Math.max(...present);
+	return values
+		.map(v => {
+			if (v === null) return ' ';
+			if (max === min) return blocks[3];
+			return blocks[Math.round(((v - min) / (max - min)) * (blocks.length - 1))];
+		})
+		.join('');
+}

@@ -1,0 +1,153 @@
+// What migrate (and setup) will do, as data before action: the pending
+// migrations in order, each either applied or - on a database that predates
+// the tracking table and already has that migration's objects - baselined
+// (recorded as applied without running it). Read-only: safe in a dry run.
+import type pg from 'pg';
+import {CliError, exitCodes} from '../exitCodes.js';
+import {
+	acquireMigrationLock,
+	applyMigrations,
+	ChangedMigrationError,
+	MigrationError,
+	MigrationLockedError,
+	readMigrationStatus,
+	type Migration,
+	type MigrationStatus,
+} from './migrations.js';
+import {sqlText} from './sqlText.js';
+import {inspectSchema, type SchemaDescription} from './validation/catalog.js';
+import type {ExpectedSchema} from './validation/expected.js';
+
+export type PlanStep = {
+	migration: Migration;
+	action: 'apply' | 'baseline';
+	/** Objects this migration creates or changes that the database lacks (or has differently). */
+	creates: string[];
+	/** Objects this migration would create that are already in place as expected. */
+	present: string[];
+};
+
+export type MigrationPlan = {
+	status: MigrationStatus;
+	steps: PlanStep[];
+};
+
+function same(a: unknown, b: unknown): boolean {
+	return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** The objects `migration` is known to create, when the expected schema was
+ * generated from this very file (otherwise nothing can be said). */
+function objectsOf(migration: Migration, expected: ExpectedSchema): string[] | undefined {
+	const step = expected.migrations.find(m => m.version === migration.version && m.checksum === migration.checksum);
+	return step?.objects;
+}
+
+export async function planMigrations(
+	client: pg.ClientBase,
+	migrations: Migration[],
+	expected: ExpectedSchema,
+	actual?: SchemaDescription,
+): Promise<MigrationPlan> {
+	const status = await readMigrationStatus(client, migrations);
+	const live = actual ?? (await inspectSchema(client));
+	// No history at all: whatever is already there was put there by hand or by
+	// an older tool. Each leading migration whose objects are all in place, as
+	// expected, is baselined; from the first that is not, migrations run.
+	let baselining = !status.trackingTable || status.applied.length === 0;
+	const steps: PlanStep[] = [];
+	for (const migration of status.pending) {
+		const objects = objectsOf(migration, expected);
+		const creates: string[] = [];
+		const present: string[] = [];
+		for (const key of objects ?? []) {
+			if (same(live[key], expected.objects[key])) present.push(key);
+			else creates.push(key);
+		}
+
+		const inPlace = objects !== undefined && objects.length > 0 && creates.length === 0;
+		if (!(baselining && inPlace)) baselining = false;
+		steps.push({migration, action: baselining ? 'baseline' : 'apply', creates, present});
+	}
+
+	return {status, steps};
+}
+
+/** One line for a statement in an error message. */
+function oneLine(text: string, max = 160): string {
+	const flat = text.replaceAll(/\s+/g, ' ').trim();
+	return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+/** applyMigrations' errors as the one-line CliErrors the user sees. */
+export function describeMigrationError(error: unknown): unknown {
+	if (error instanceof ChangedMigrationError) {
+		const names = error.changed.map(c => `${c.migration.file} (applied ${c.applied.checksum.slice(0, 12)}, now ${c.migration.checksum.slice(0, 12)})`);
+		return new CliError(
+			`blocked: applied migration file changed since it was applied: ${names.join(', ')}; restore the file as applied (an applied migration is never re-run; put new changes in a new migration)`,
+			exitCodes.migrationBlocked,
+		);
+	}
+
+	if (error instanceof MigrationLockedError) {
+		return new CliError('blocked: another handoff-top migrate is running on this database (run again when it has finished, or without --no-wait to wait for it)', exitCodes.migrationBlocked);
+	}
+
+	if (error instanceof MigrationError) {
+		const {line, statement, serverMessage, code} = error.detail;
+		const where = `${error.migration.file}${line ? ` line ${line}` : ''}`;
+		const text = `migration ${where} failed and was rolled back (nothing of it applied): ${serverMessage}${statement ? `; statement: ${oneLine(statement)}` : ''}`;
+		return new CliError(code === '42501' ? `permission denied: ${text}` : text, code === '42501' ? exitCodes.privilege : exitCodes.failure);
+	}
+
+	return error;
+}
+
+export type ExecuteEvents = {
+	onWaiting?: () => void;
+	onApplied?: (step: PlanStep, ms: number) => void;
+};
+
+/** Runs a plan made under the lock: baselined steps are only recorded. */
+export async function executePlan(client: pg.ClientBase, plan: MigrationPlan, migrations: Migration[], events: ExecuteEvents = {}) {
+	const byVersion = new Map(plan.steps.map(step => [step.migration.version, step]));
+	try {
+		return await applyMigrations(client, {
+			migrations,
+			whenLocked: 'fail',
+			baseline: plan.steps.filter(step => step.action === 'baseline').map(step => step.migration.version),
+			onApplied(migration, ms) {
+				const step = byVersion.get(migration.version);
+				if (step) events.onApplied?.(step, ms);
+			},
+		});
+	} catch (error) {
+		throw describeMigrationError(error);
+	}
+}
+
+/** Takes migrate's advisory lock: waits (calling onWaiting once) or fails. */
+export async function lockForMigration(
+	client: pg.ClientBase,
+	options: {wait: boolean; onWaiting?: (holder: string) => void},
+): Promise<void> {
+	let told = false;
+	try {
+		await acquireMigrationLock(client, {
+			whenLocked: options.wait ? 'wait' : 'fail',
+			onWaiting() {
+				if (told) return;
+				told = true;
+				void client
+					.query(sqlText('migrate/lock_holder'))
+					.then(({rows}) => {
+						const holder = rows[0] as {pid: number; application_name: string} | undefined;
+						options.onWaiting?.(holder ? `pid ${holder.pid}, ${holder.application_name || 'no application_name'}` : 'another session');
+					})
+					.catch(() => options.onWaiting?.('another session'));
+			},
+		});
+	} catch (error) {
+		throw describeMigrationError(error);
+	}
+}

@@ -1,0 +1,26 @@
+// What the monitor's screens ask for, by name. Each answer comes from one
+// query module (source/queries) run on the monitor's resilient connection;
+// the UI never sees SQL or a client.
+import type {MonitorDatabase} from './monitorDatabase.js';
+import * as queries from '../queries/index.js';
+import type {SessionsPageParams} from '../queries/sessions.js';
+import type {ChartWindow} from '../queries/common.js';
+import {validateDatabase} from '../db/validation/validate.js';
+
+export function createMonitorData(db: MonitorDatabase) {
+	return {
+		sessionsPage: async (params: SessionsPageParams) => db.run(async client => queries.sessionsPage(client, params)),
+		sessionDetail: async (id: string) => db.run(async client => queries.sessionDetail(client, id, {timelineLimit: 50, logLimit: 10})),
+		dormantSessions: async (params: {limit: number}) => db.run(async client => queries.dormantSessions(client, params)),
+		performanceTable: async (params: {threshold: number}) => db.run(async client => queries.performanceTable(client, params)),
+		latencySeries: async (params: {window: ChartWindow; points: number}) => db.run(async client => queries.latencySeries(client, params)),
+		metricsLatest: async () => db.run(async client => queries.metricsLatest(client)),
+		metricSeries: async (params: {name: string; labels?: Record<string, unknown>; window: ChartWindow; points: number}) =>
+			db.run(async client => queries.metricSeries(client, params)),
+		eventCounts: async (params: {sinceMinutes: number}) => db.run(async client => queries.eventCounts(client, params)),
+		schemaState: async () => db.run(async client => queries.schemaState(client)),
+		validate: async () => db.run(async client => validateDatabase(client)),
+	};
+}
+
+export type MonitorData = ReturnType<typeof createMonitorData>;

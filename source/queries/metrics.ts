@@ -1,0 +1,95 @@
+// The metrics screen.
+//   metricsLatest(client, {withinHours?}) → MetricLatest[]  latest value per (name, labels), seen in the last 24 h by default
+//   metricSeries(client, {name, labels?, window, points}) → MetricSeries  avg/max/last per bucket, null where empty
+import type pg from 'pg';
+import {z} from 'zod';
+import {sqlText} from '../db/sqlText.js';
+import {chartWindowNames, type ChartWindow} from './common.js';
+import {seriesWindow} from './performance.js';
+
+const latestRow = z
+	.object({
+		metric_name: z.string(),
+		labels: z.record(z.string(), z.unknown()),
+		metric_type: z.enum(['counter', 'gauge', 'histogram']),
+		metric_value: z.coerce.number(),
+		recorded_at: z.date(),
+	})
+	.transform(row => ({
+		name: row.metric_name,
+		labels: row.labels,
+		type: row.metric_type,
+		value: row.metric_value,
+		recordedAt: row.recorded_at,
+	}));
+export type MetricLatest = z.output<typeof latestRow>;
+
+export async function metricsLatest(client: pg.ClientBase, options: {withinHours?: number} = {}): Promise<MetricLatest[]> {
+	const hours = z.number().positive().max(24 * 365).parse(options.withinHours ?? 24);
+	const {rows} = await client.query(sqlText('queries/metrics_latest'), [hours]);
+	return rows.map(row => latestRow.parse(row));
+}
+
+const seriesParams = z.strictObject({
+	name: z.string().min(1).max(255),
+	labels: z.record(z.string(), z.unknown()).optional(),
+	window: z.enum(chartWindowNames as [ChartWindow, ...ChartWindow[]]),
+	points: z.number().int().min(1).max(1000),
+});
+
+const seriesRow = z.object({
+	bucket: z.number().int(),
+	avg_value: z.coerce.number(),
+	max_value: z.coerce.number(),
+	last_value: z.coerce.number(),
+	samples: z.coerce.number(),
+});
+
+export type MetricSeries = {
+	name: string;
+	labels?: Record<string, unknown>;
+	window: ChartWindow;
+	startsAt: Date;
+	endsAt: Date;
+	bucketMs: number;
+	/** `points` entries, oldest first; null where no sample fell in the bucket. */
+	avg: Array<number | null>;
+	max: Array<number | null>;
+	last: Array<number | null>;
+	samples: number[];
+};
+
+export async function metricSeries(client: pg.ClientBase, options: z.input<typeof seriesParams>): Promise<MetricSeries> {
+	const p = seriesParams.parse(options);
+	const {startsAt, endsAt} = await seriesWindow(client, p.window);
+	const {rows} = await client.query(sqlText('queries/metric_series'), [
+		p.name,
+		p.labels === undefined ? null : JSON.stringify(p.labels),
+		startsAt,
+		endsAt,
+		p.points,
+	]);
+	const empty = () => Array.from({length: p.points}, (): number | null => null);
+	const series: MetricSeries = {
+		name: p.name,
+		...(p.labels ? {labels: p.labels} : {}),
+		window: p.window,
+		startsAt,
+		endsAt,
+		bucketMs: (endsAt.getTime() - startsAt.getTime()) / p.points,
+		avg: empty(),
+		max: empty(),
+		last: empty(),
+		samples: Array.from({length: p.points}, () => 0),
+	};
+	for (const raw of rows) {
+		const row = seriesRow.parse(raw);
+		if (row.bucket < 0 || row.bucket >= p.points) continue;
+		series.avg[row.bucket] = row.avg_value;
+		series.max[row.bucket] = row.max_value;
+		series.last[row.bucket] = row.last_value;
+		series.samples[row.bucket] = row.samples;
+	}
+
+	return series;
+}

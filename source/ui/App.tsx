@@ -1,0 +1,267 @@
+// The one place that decides what is on screen: which screen, help, the
+// prompt or question in the footer, and the too-small notice. Screens fetch
+// their own data through hooks and handle their own keys (scoped by the
+// keymap); global keys are matched here.
+import {Box, type Key, useApp} from 'ink';
+import {useCallback, useEffect, useMemo, useRef, useState} from 'react';
+import type {ActionRequest} from '../monitor/actions.js';
+import {findScreen, screenNames, type ChartWindow, type ScreenName} from '../monitor/monitorOptions.js';
+import {Footer, type FooterContent} from './components/Footer.js';
+import {Help} from './components/Help.js';
+import {RatesBar} from './components/RatesBar.js';
+import {StatusLine} from './components/StatusLine.js';
+import {TitleBar} from './components/TitleBar.js';
+import {minimumSize, TooSmall} from './components/TooSmall.js';
+import {type Ui, UiContext, useConnectionStatus, useServices} from './context.js';
+import {useEventBuffer} from './hooks/useEventBuffer.js';
+import {useNow} from './hooks/useInterval.js';
+import {useKeymap, useRawInput} from './hooks/useKeymap.js';
+import {usePoll} from './hooks/usePoll.js';
+import {useTerminalSize} from './hooks/useTerminalSize.js';
+import type {Scope} from './keymap.js';
+import {Dormant} from './screens/Dormant.js';
+import {eventCapacity, LiveEvents} from './screens/LiveEvents.js';
+import {Metrics} from './screens/Metrics.js';
+import {Performance} from './screens/Performance.js';
+import {Schema} from './screens/Schema.js';
+import {Sessions} from './screens/Sessions.js';
+
+export const intervalSteps = [500, 1000, 2000, 5000, 10_000, 30_000, 60_000];
+
+export type AppProps = {
+	initialScreen: ScreenName;
+	intervalMs: number;
+	write: boolean;
+	threshold: number;
+	window: ChartWindow;
+	/** The first connection's verdict on the schema; when not current the monitor moves to the Schema screen and says why. */
+	schema?: {current: boolean; summary: string};
+	onQuit?: () => void;
+};
+
+type Modal =
+	| {kind: 'help'}
+	| {kind: 'prompt'; label: string; text: string; initial: string; onChange?(text: string): void; onSubmit(text: string): void}
+	| {kind: 'confirm'; question: string; onYes(): void}
+	| undefined;
+
+/** Header lines above the screen and the footer line below it. */
+const chrome = 4;
+
+export function App(props: AppProps) {
+	const {exit} = useApp();
+	const {columns, rows} = useTerminalSize();
+	const services = useServices();
+	const status = useConnectionStatus();
+	const now = useNow(1000);
+	const [screen, setScreen] = useState<ScreenName>(props.initialScreen);
+	const [intervalMs, setIntervalMs] = useState(props.intervalMs);
+	const [modal, setModal] = useState<Modal>(undefined);
+	const [message, setMessage] = useState<{text: string; tone: 'info' | 'error'} | undefined>(undefined);
+	const schemaCurrent = props.schema?.current;
+	const schemaSummary = props.schema?.summary;
+	useEffect(() => {
+		if (schemaCurrent !== false || schemaSummary === undefined) return;
+		setScreen('schema');
+		setMessage({text: schemaSummary, tone: 'error'});
+	}, [schemaCurrent, schemaSummary]);
+	const [activity, setActivity] = useState<string[]>([]);
+	const [paused, setPaused] = useState(false);
+	const eventView = useEventBuffer(services.events, {capacity: eventCapacity, paused});
+	const memory = useRef(new Map<string, unknown>()).current;
+	const counts = usePoll(async () => services.data.eventCounts({sinceMinutes: 5}), 'counts', Math.max(intervalMs, 2000));
+	const tooSmall = columns < minimumSize.columns || rows < minimumSize.rows;
+
+	useEffect(() => {
+		if (!message) return;
+		const timer = setTimeout(() => setMessage(undefined), message.tone === 'error' ? 8000 : 5000);
+		return () => clearTimeout(timer);
+	}, [message]);
+
+	const quit = useCallback(() => {
+		props.onQuit?.();
+		exit();
+	}, [exit, props.onQuit]);
+
+	const prompt = useCallback<Ui['prompt']>(options => {
+		setModal({kind: 'prompt', label: options.label, text: options.initial, initial: options.initial, onChange: options.onChange, onSubmit: options.onSubmit});
+	}, []);
+
+	const requestAction = useCallback<Ui['requestAction']>(
+		(action: ActionRequest, after?: () => void) => {
+			const verdict = services.actions.check(action);
+			if (!verdict.allowed) {
+				setMessage({text: verdict.reason, tone: 'error'});
+				return;
+			}
+
+			setModal({
+				kind: 'confirm',
+				question: verdict.question,
+				onYes() {
+					setActivity([]);
+					setMessage({text: 'working…', tone: 'info'});
+					services.actions
+						.perform(action, line => {
+							setActivity(lines => [...lines.slice(-3), line]);
+							setMessage({text: line, tone: 'info'});
+						})
+						.then(summary => {
+							setActivity(lines => [...lines.slice(-3), summary]);
+							setMessage({text: summary, tone: 'info'});
+						})
+						.catch((error: unknown) => {
+							const text = `failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`;
+							setActivity(lines => [...lines.slice(-3), text]);
+							setMessage({text, tone: 'error'});
+						})
+						.finally(() => after?.());
+				},
+			});
+		},
+		[services.actions],
+	);
+
+	const ui = useMemo<Ui>(
+		() => ({
+			interval: intervalMs,
+			threshold: props.threshold,
+			prompt,
+			requestAction,
+			openSession(id) {
+				memory.set('sessions.detail', id);
+				setScreen('sessions');
+			},
+			activity,
+			memory,
+		}),
+		[intervalMs, props.threshold, prompt, requestAction, activity, memory],
+	);
+
+	const step = (direction: 1 | -1) => {
+		const index = intervalSteps.findIndex(s => s >= intervalMs);
+		const at = index === -1 ? intervalSteps.length - 1 : index;
+		const next = intervalSteps[Math.max(0, Math.min(intervalSteps.length - 1, at + direction))]!;
+		setIntervalMs(next);
+		setMessage({text: `refreshing every ${next / 1000}s`, tone: 'info'});
+	};
+
+	const cycle = (direction: 1 | -1) => {
+		const index = screenNames.indexOf(screen);
+		setScreen(screenNames[(index + direction + screenNames.length) % screenNames.length]!);
+	};
+
+	useKeymap(
+		['global'],
+		{
+			quit,
+			help: () => setModal({kind: 'help'}),
+			...Object.fromEntries(screenNames.map((name, index) => [`screen${index + 1}`, () => setScreen(name)])),
+			nextScreen: () => cycle(1),
+			previousScreen: () => cycle(-1),
+			command: () =>
+				prompt({
+					label: ':',
+					initial: '',
+					onSubmit(text) {
+						if (['q', 'q!', 'quit'].includes(text.trim())) {
+							quit();
+							return;
+						}
+
+						const found = findScreen(text);
+						if (found) setScreen(found);
+						else setMessage({text: `no screen named '${text}' (events, sessions, dormant, performance, metrics, schema)`, tone: 'error'});
+					},
+				}),
+			faster: () => step(-1),
+			slower: () => step(1),
+		},
+		!tooSmall && modal === undefined,
+	);
+	useKeymap(['help'], {close: () => setModal(undefined)}, !tooSmall && modal?.kind === 'help');
+	useKeymap(
+		['confirm'],
+		{
+			yes() {
+				if (modal?.kind !== 'confirm') return;
+				setModal(undefined);
+				modal.onYes();
+			},
+			no() {
+				setModal(undefined);
+				setMessage({text: 'cancelled', tone: 'info'});
+			},
+		},
+		!tooSmall && modal?.kind === 'confirm',
+	);
+	useRawInput((input: string, key: Key) => {
+		if (modal?.kind !== 'prompt') return;
+		if (key.return) {
+			setModal(undefined);
+			modal.onSubmit(modal.text);
+		} else if (key.escape) {
+			setModal(undefined);
+			modal.onChange?.(modal.initial);
+		} else if (key.backspace || key.delete) {
+			const text = modal.text.slice(0, -1);
+			setModal({...modal, text});
+			modal.onChange?.(text);
+		} else if (input && !key.ctrl && !key.meta && !key.tab && !key.upArrow && !key.downArrow) {
+			const text = `${modal.text}${input}`.slice(0, 60);
+			setModal({...modal, text});
+			modal.onChange?.(text);
+		} else if (key.ctrl && input === 'c') {
+			quit();
+		}
+	}, !tooSmall && modal?.kind === 'prompt');
+	useKeymap(['tooSmall'], {quit}, tooSmall);
+
+	if (tooSmall) return <TooSmall columns={columns} rows={rows} />;
+
+	const bodyHeight = rows - 1 - chrome;
+	const screenProps = {width: columns, height: bodyHeight, active: modal === undefined};
+	const screenScopes: Record<ScreenName, Scope[]> = {
+		events: ['events'],
+		sessions: memory.get('sessions.detail') ? ['sessionDetail'] : ['sessions'],
+		dormant: ['dormant'],
+		performance: ['performance'],
+		metrics: ['metrics'],
+		schema: ['schema'],
+	};
+	const footer: FooterContent =
+		modal?.kind === 'prompt'
+			? {kind: 'prompt', label: modal.label, text: modal.text}
+			: modal?.kind === 'confirm'
+				? {kind: 'confirm', question: modal.question}
+				: message
+					? {kind: 'message', ...message}
+					: {kind: 'hint', scopes: screenScopes[screen]};
+	return (
+		<UiContext.Provider value={ui}>
+			<Box flexDirection="column" width={columns} height={rows - 1} overflow="hidden">
+				<TitleBar screen={screen} intervalMs={intervalMs} write={props.write} width={columns} />
+				<RatesBar counts={counts.data} stale={counts.error !== undefined && counts.data !== undefined} width={columns} />
+				<StatusLine status={status} now={now} width={columns} schemaCurrent={schemaCurrent} />
+				<Box flexDirection="column" height={bodyHeight} overflow="hidden">
+					{modal?.kind === 'help' ? (
+						<Help scopes={[...screenScopes[screen], ...(screen === 'events' ? [] : (['list'] as Scope[]))]} width={columns} height={bodyHeight} />
+					) : screen === 'events' ? (
+						<LiveEvents {...screenProps} view={eventView} paused={paused} setPaused={setPaused} />
+					) : screen === 'sessions' ? (
+						<Sessions {...screenProps} />
+					) : screen === 'dormant' ? (
+						<Dormant {...screenProps} />
+					) : screen === 'performance' ? (
+						<Performance {...screenProps} defaultWindow={props.window} />
+					) : screen === 'metrics' ? (
+						<Metrics {...screenProps} defaultWindow={props.window} />
+					) : (
+						<Schema {...screenProps} />
+					)}
+				</Box>
+				<Footer content={footer} width={columns} />
+			</Box>
+		</UiContext.Provider>
+	);
+}

@@ -1,0 +1,47 @@
+import asciichart from 'asciichart';
+import {Box, Text} from 'ink';
+
+const labelWidth = 7;
+
+/** How many points fit a chart `width` columns wide (asciichart draws one column per point after its labels). */
+export function chartPoints(width: number): number {
+	return Math.max(2, width - labelWidth - 2);
+}
+
+/** asciichart lines for `values` (null drawn as 0), `height` rows in all. */
+export function chartLines(values: Array<number | null>, height: number, format: (value: number) => string): string[] {
+	const series = values.map(value => (value === null || !Number.isFinite(value) ? 0 : value));
+	if (series.length === 0) series.push(0);
+	const max = Math.max(1, ...series);
+	const text = asciichart.plot(series, {
+		height: Math.max(1, height - 1),
+		min: 0,
+		max,
+		format: value => format(value).slice(0, labelWidth).padStart(labelWidth),
+	});
+	return text.split('\n');
+}
+
+/** A titled chart; each line is its own <Text> (one multi-line Text with truncation collapses). */
+export function Chart(props: {
+	title: string;
+	values: Array<number | null>;
+	height: number;
+	format: (value: number) => string;
+	colour?: 'blue' | 'magenta' | 'cyan' | 'green' | undefined;
+}) {
+	const lines = chartLines(props.values, props.height - 1, props.format);
+	return (
+		<Box flexDirection="column" height={props.height} overflow="hidden">
+			<Text bold wrap="truncate">
+				{props.title}
+			</Text>
+			{lines.map((line, index) => (
+				// eslint-disable-next-line react/no-array-index-key -- chart rows are positions
+				<Text key={index} wrap="truncate" color={props.colour}>
+					{line}
+				</Text>
+			))}
+		</Box>
+	);
+}

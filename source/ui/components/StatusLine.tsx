@@ -1,0 +1,44 @@
+import {Box, Text} from 'ink';
+import type {ConnectionStatus} from '../context.js';
+import {age} from '../format.js';
+import {useTheme} from '../theme.js';
+
+function retryIn(status: {retryInMs?: number | undefined; at: number}, now: number): string {
+	if (status.retryInMs === undefined) return '';
+	const left = Math.max(0, Math.ceil((status.at + status.retryInMs - now) / 1000));
+	return ` — retrying in ${left}s`;
+}
+
+/** One line: is the monitor connected, and how old is what it shows. */
+export function StatusLine(props: {status: ConnectionStatus; now: number; width: number; schemaCurrent?: boolean | undefined}) {
+	const theme = useTheme();
+	const {database, feed} = props.status;
+	// The status can change between the once-a-second ticks of `now`.
+	const now = Math.max(props.now, Date.now());
+	const down = database.state !== 'connected';
+	const feedDown = feed !== undefined && feed.state !== 'live';
+	let text: string;
+	if (database.state === 'disconnected') {
+		const since = database.lastSuccessAt ? ` · data ${age(now - database.lastSuccessAt.getTime())} old (stale, kept)` : '';
+		text = `✖ disconnected${retryIn(database, now)}${since}${database.lastError ? ` · ${database.lastError}` : ''}`;
+	} else if (database.state === 'connecting') {
+		const since = database.lastSuccessAt ? ` · data ${age(now - database.lastSuccessAt.getTime())} old (stale, kept)` : '';
+		text = `… connecting${since}`;
+	} else if (feedDown) {
+		text = `● connected · event feed ${feed.state === 'disconnected' ? `disconnected${retryIn(feed, now)}` : 'connecting'}${
+			feed.lastError ? ` · ${feed.lastError}` : ''
+		}`;
+	} else if (feed?.heldBackBy) {
+		text = `● live · events held back ${age(feed.heldBackBy.ageMs)} by open transaction ${feed.heldBackBy.xid}`;
+	} else {
+		text = feed ? '● live' : props.schemaCurrent === false ? '● connected · event feed off until the schema is current' : '● connected · checking the schema…';
+	}
+
+	return (
+		<Box width={props.width} height={1} overflow="hidden">
+			<Text wrap="truncate" bold={down || feedDown} color={down ? theme.colour('red') : feedDown ? theme.colour('magenta') : undefined}>
+				{text}
+			</Text>
+		</Box>
+	);
+}

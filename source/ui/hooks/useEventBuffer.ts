@@ -1,0 +1,70 @@
+import {useEffect, useLayoutEffect, useRef, useState} from 'react';
+import type {LifecycleEvent} from '../../feed/eventFeed.js';
+import type {EventSource} from '../../monitor/eventHub.js';
+
+export type EventBufferView = {
+	/** Newest first, at most `capacity`. */
+	events: LifecycleEvent[];
+	/** Arrived while paused (not yet on screen). */
+	newWhilePaused: number;
+};
+
+/** The live event list. Batches land in a bounded ring (a ref) and reach
+ * React state at most once per `flushMs`, so the render rate stays bounded
+ * whatever the event rate. While paused the view stays as it is and only
+ * counts what arrives. */
+export function useEventBuffer(
+	source: EventSource,
+	options: {capacity: number; paused: boolean; flushMs?: number},
+): EventBufferView {
+	const {capacity, paused, flushMs = 250} = options;
+	const ring = useRef<LifecycleEvent[]>([]);
+	const arrivedWhilePaused = useRef(0);
+	const pausedRef = useRef(paused);
+	const capacityRef = useRef(capacity);
+	const [view, setView] = useState<EventBufferView>({events: [], newWhilePaused: 0});
+	const snapshot = () => ring.current.slice(-capacityRef.current).reverse();
+
+	useEffect(() => {
+		let timer: NodeJS.Timeout | undefined;
+		const flush = () => {
+			timer = undefined;
+			if (pausedRef.current) {
+				const count = arrivedWhilePaused.current;
+				setView(previous => (previous.newWhilePaused === count ? previous : {...previous, newWhilePaused: count}));
+			} else {
+				setView({events: snapshot(), newWhilePaused: 0});
+			}
+		};
+
+		const unsubscribe = source.subscribe(batch => {
+			const buffer = ring.current;
+			for (const event of batch) buffer.push(event);
+			// Trim in chunks: an O(n) splice per event would cost more than the events.
+			if (buffer.length > capacityRef.current * 2) buffer.splice(0, buffer.length - capacityRef.current);
+			if (pausedRef.current) arrivedWhilePaused.current += batch.length;
+			timer ??= setTimeout(flush, flushMs);
+		});
+		return () => {
+			unsubscribe();
+			clearTimeout(timer);
+		};
+	}, [source, flushMs]);
+
+	// A layout effect runs in the same task as the commit: no batch can arrive
+	// between the frame that says PAUSED and the count starting.
+	useLayoutEffect(() => {
+		const changed = capacityRef.current !== capacity;
+		capacityRef.current = capacity;
+		if (pausedRef.current === paused && !changed) return;
+		pausedRef.current = paused;
+		if (paused) {
+			arrivedWhilePaused.current = 0;
+		} else {
+			arrivedWhilePaused.current = 0;
+			setView({events: snapshot(), newWhilePaused: 0});
+		}
+	}, [paused, capacity]);
+
+	return view;
+}

@@ -1,0 +1,62 @@
+import {useCallback, useEffect, useRef, useState} from 'react';
+
+export type Polled<T> = {
+	data: T | undefined;
+	/** When `data` was loaded. */
+	updatedAt: number | undefined;
+	/** The last load's error, cleared by the next success. The data is kept: stale, not blank. */
+	error: string | undefined;
+	/** Nothing loaded yet for the current key. */
+	loading: boolean;
+	refresh(): void;
+};
+
+function message(error: unknown): string {
+	const text = error instanceof Error ? error.message : String(error);
+	return text.split('\n')[0] ?? text;
+}
+
+/** Loads now and every `intervalMs` (never two loads at once). A new `key`
+ * (the query's parameters) loads at once; until it answers the previous data
+ * stays on screen. */
+export function usePoll<T>(load: () => Promise<T>, key: string, intervalMs: number, enabled = true): Polled<T> {
+	const [state, setState] = useState<{data?: T; updatedAt?: number; error?: string; key?: string}>({});
+	const latestLoad = useRef(load);
+	latestLoad.current = load;
+	const trigger = useRef<() => void>(() => {});
+	useEffect(() => {
+		if (!enabled) return;
+		let cancelled = false;
+		let timer: NodeJS.Timeout | undefined;
+		let running = false;
+		const tick = async () => {
+			clearTimeout(timer);
+			if (running) return;
+			running = true;
+			try {
+				const data = await latestLoad.current();
+				if (!cancelled) setState({data, updatedAt: Date.now(), key});
+			} catch (error) {
+				if (!cancelled) setState(previous => ({...previous, error: message(error)}));
+			} finally {
+				running = false;
+				if (!cancelled) timer = setTimeout(() => void tick(), intervalMs);
+			}
+		};
+
+		trigger.current = () => void tick();
+		void tick();
+		return () => {
+			cancelled = true;
+			clearTimeout(timer);
+		};
+	}, [key, intervalMs, enabled]);
+	const refresh = useCallback(() => trigger.current(), []);
+	return {
+		data: state.data,
+		updatedAt: state.updatedAt,
+		error: state.error,
+		loading: state.key !== key && state.error === undefined,
+		refresh,
+	};
+}

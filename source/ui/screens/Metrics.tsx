@@ -1,0 +1,84 @@
+import {Box, Text} from 'ink';
+import {chartWindows, type ChartWindow} from '../../monitor/monitorOptions.js';
+import type {MetricLatest} from '../../queries/metrics.js';
+import {Chart, chartPoints} from '../components/Chart.js';
+import {type Cell, type Column, Table} from '../components/Table.js';
+import {useServices, useUi} from '../context.js';
+import {ago, compact, metric} from '../format.js';
+import {useNow} from '../hooks/useInterval.js';
+import {useKeymap} from '../hooks/useKeymap.js';
+import {usePoll} from '../hooks/usePoll.js';
+import {useRemembered} from '../hooks/useRemembered.js';
+import {useSelection} from '../hooks/useSelection.js';
+import {useTheme} from '../theme.js';
+import type {ScreenProps} from './types.js';
+
+const columns: Column[] = [
+	{header: 'metric', width: 22},
+	{header: 'labels', width: 16, grow: true},
+	{header: 'type', width: 9},
+	{header: 'value', width: 9, align: 'right'},
+	{header: 'seen', width: 8, align: 'right'},
+];
+
+function metricCells(row: MetricLatest, now: number): Cell[] {
+	return [row.name, compact(row.labels), row.type, metric(row.value), ago(row.recordedAt, now)];
+}
+
+export function Metrics(props: ScreenProps & {defaultWindow: ChartWindow}) {
+	const {data} = useServices();
+	const ui = useUi();
+	const theme = useTheme();
+	const now = useNow();
+	const [window, setWindow] = useRemembered<ChartWindow>('metrics.window', props.defaultWindow);
+	const latest = usePoll(async () => data.metricsLatest(), 'latest', ui.interval);
+	const rows = latest.data ?? [];
+	const tableHeight = Math.max(2, Math.min(rows.length + 1, Math.max(3, Math.floor((props.height - 1) / 2))));
+	const selection = useSelection('metrics.selected', rows.length, Math.max(1, tableHeight - 1));
+	const chosen = rows[selection.selected];
+	const points = chartPoints(props.width - 1);
+	const chosenKey = chosen ? `${chosen.name}|${JSON.stringify(chosen.labels)}` : '';
+	const series = usePoll(
+		async () => (chosen ? data.metricSeries({name: chosen.name, labels: chosen.labels, window, points}) : undefined),
+		`${chosenKey}|${window}|${points}`,
+		Math.max(ui.interval, 5000),
+		chosen !== undefined,
+	);
+	useKeymap(
+		['list', 'metrics'],
+		{
+			...selection.handlers,
+			window: () => setWindow(chartWindows[(chartWindows.indexOf(window) + 1) % chartWindows.length]!),
+		},
+		props.active,
+	);
+	const chartHeight = Math.max(3, props.height - 1 - tableHeight);
+	const values = series.data && series.data.name === chosen?.name ? series.data.avg : [];
+	return (
+		<Box flexDirection="column" height={props.height} overflow="hidden">
+			<Text wrap="truncate">
+				<Text bold>Metrics</Text>
+				<Text dimColor> · latest value per name and labels (last 24h)</Text>
+				{latest.error && latest.data ? <Text bold> (stale)</Text> : null}
+			</Text>
+			<Table
+				columns={columns}
+				rows={rows.map(row => metricCells(row, now))}
+				keys={rows.map(row => `${row.name}|${JSON.stringify(row.labels)}`)}
+				width={props.width}
+				height={tableHeight}
+				selected={selection.selected}
+				empty={latest.loading ? 'loading…' : latest.error && !latest.data ? `cannot load: ${latest.error}` : 'no metrics recorded in the last 24 h'}
+			/>
+			{chosen ? (
+				<Chart
+					title={`${chosen.name} ${compact(chosen.labels)} · avg per bucket · ${window} (w)`}
+					values={values}
+					height={chartHeight}
+					format={value => metric(value)}
+					colour={theme.color ? 'cyan' : undefined}
+				/>
+			) : null}
+		</Box>
+	);
+}

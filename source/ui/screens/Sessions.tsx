@@ -1,0 +1,134 @@
+import {Box, Text} from 'ink';
+import {sessionSorts, type SessionRow, type SessionSort} from '../../queries/sessions.js';
+import {type Cell, type Column, Table} from '../components/Table.js';
+import {useServices, useUi} from '../context.js';
+import {ago, count, hours} from '../format.js';
+import {useNow} from '../hooks/useInterval.js';
+import {useKeymap} from '../hooks/useKeymap.js';
+import {usePoll} from '../hooks/usePoll.js';
+import {useRemembered} from '../hooks/useRemembered.js';
+import {useSelection} from '../hooks/useSelection.js';
+import {SessionDetailView} from './SessionDetail.js';
+import type {ScreenProps} from './types.js';
+
+export const statusFilters = [undefined, 'active', 'dormant', 'completed', 'expired', 'cancelled', 'archived'] as const;
+
+const sortLabels: Record<SessionSort, string> = {
+	last_activity: 'last activity',
+	created: 'created',
+	context: 'context entries',
+	handoffs: 'handoffs',
+};
+
+const columns: Column[] = [
+	{header: 'session', width: 14, grow: true},
+	{header: 'agents', width: 16},
+	{header: 'status', width: 10},
+	{header: 'idle', width: 5, align: 'right'},
+	{header: 'active', width: 7, align: 'right'},
+	{header: 'created', width: 7, align: 'right'},
+	{header: 'ctx', width: 5, align: 'right'},
+	{header: 'hand', width: 4, align: 'right'},
+];
+
+export function sessionState(row: Pick<SessionRow, 'status' | 'isDormant' | 'archivedAt'>): string {
+	if (row.archivedAt) return 'archived';
+	if (row.isDormant) return 'dormant';
+	return row.status;
+}
+
+function sessionCells(row: SessionRow, now: number): Cell[] {
+	const state = sessionState(row);
+	return [
+		row.sessionKey,
+		row.agentTo ? `${row.agentFrom}→${row.agentTo}` : row.agentFrom,
+		{text: state, dim: state === 'archived', bold: state === 'dormant'},
+		hours(row.hoursSinceActivity),
+		ago(row.lastActivityAt ?? row.updatedAt, now),
+		ago(row.createdAt, now),
+		count(row.contextCount),
+		count(row.handoffCount),
+	];
+}
+
+export function Sessions(props: ScreenProps) {
+	const {data} = useServices();
+	const ui = useUi();
+	const now = useNow();
+	const [sort, setSort] = useRemembered<SessionSort>('sessions.sort', 'last_activity');
+	const [status, setStatus] = useRemembered<string | undefined>('sessions.status', undefined);
+	const [detailId, setDetailId] = useRemembered<string | undefined>('sessions.detail', undefined);
+	const pageSize = Math.max(1, props.height - 2);
+	const [total, setTotal] = useRemembered('sessions.total', 0);
+	const selection = useSelection('sessions.selected', total, pageSize);
+	const offset = Math.floor(selection.selected / pageSize) * pageSize;
+	const page = usePoll(
+		async () => {
+			const result = await data.sessionsPage({sort, ...(status ? {status} : {}), limit: pageSize, offset});
+			setTotal(result.total);
+			return result;
+		},
+		`${sort}|${status ?? ''}|${pageSize}|${offset}`,
+		ui.interval,
+		detailId === undefined,
+	);
+	const rows = page.data?.rows ?? [];
+	const listActive = props.active && detailId === undefined;
+	useKeymap(
+		['list', 'sessions'],
+		{
+			...selection.handlers,
+			open: () => {
+				const row = rows[selection.selected - offset];
+				if (row) setDetailId(row.id);
+			},
+			sort: () => setSort(sessionSorts[(sessionSorts.indexOf(sort) + 1) % sessionSorts.length]!),
+			cycleStatus: () => {
+				setStatus(statusFilters[(statusFilters.indexOf(status as (typeof statusFilters)[number]) + 1) % statusFilters.length]);
+				selection.setSelected(0);
+			},
+			filter: () =>
+				ui.prompt({
+					label: 'status /',
+					initial: '',
+					onSubmit: text => {
+						setStatus(text.trim() === '' ? undefined : text.trim().toLowerCase());
+						selection.setSelected(0);
+					},
+				}),
+			clearFilter: () => setStatus(undefined),
+		},
+		listActive,
+	);
+
+	if (detailId !== undefined) {
+		return <SessionDetailView {...props} id={detailId} onClose={() => setDetailId(undefined)} />;
+	}
+
+	const pages = Math.max(1, Math.ceil(total / pageSize));
+	return (
+		<Box flexDirection="column" height={props.height} overflow="hidden">
+			<Text wrap="truncate">
+				<Text bold>Sessions</Text>
+				<Text> · sort: </Text>
+				<Text bold>{sortLabels[sort]}</Text>
+				<Text> · status: </Text>
+				<Text bold>{status ?? 'all'}</Text>
+				<Text dimColor>
+					{' '}
+					· {count(total)} sessions · page {Math.floor(offset / pageSize) + 1}/{pages}
+				</Text>
+				{page.error && page.data ? <Text bold> (stale)</Text> : null}
+			</Text>
+			<Table
+				columns={columns}
+				rows={rows.map(row => sessionCells(row, now))}
+				keys={rows.map(row => row.id)}
+				width={props.width}
+				height={props.height - 1}
+				selected={selection.selected - offset}
+				empty={page.loading ? 'loading…' : page.error && !page.data ? `cannot load: ${page.error}` : 'no sessions'}
+			/>
+		</Box>
+	);
+}

@@ -1,0 +1,149 @@
+// Runs the interactive monitor in this terminal: connects, picks the first
+// screen (Schema when the schema is missing or old), starts the lossless event
+// feed, and draws in the alternate screen, which is left again on quit, on a
+// crash and on SIGTERM/SIGHUP/SIGINT.
+import {writeSync} from 'node:fs';
+import {render} from 'ink';
+import {connect} from '../db/connection.js';
+import {createEventFeed, type EventFeed} from '../feed/eventFeed.js';
+import {createActions} from '../monitor/actions.js';
+import {createEventHub, createStore} from '../monitor/eventHub.js';
+import {createMonitorData} from '../monitor/monitorData.js';
+import {createMonitorDatabase, type MonitorDatabaseStatus} from '../monitor/monitorDatabase.js';
+import type {MonitorOptions} from '../monitor/monitorOptions.js';
+import {exitCodes} from '../exitCodes.js';
+import {App} from './App.js';
+import {type ConnectionStatus, type MonitorServices, ServicesContext} from './context.js';
+import {createTheme, ThemeContext} from './theme.js';
+
+const enterAlternateScreen = '\u001B[?1049h\u001B[H';
+const leaveAlternateScreen = '\u001B[?25h\u001B[?1049l';
+
+export async function startMonitor(
+	options: MonitorOptions & {
+		color: boolean;
+		/** The first connection: rejects when the database cannot be reached at all; says whether the schema is current. */
+		check: () => Promise<{state: string; summary: string}>;
+	},
+): Promise<number> {
+	const connectMonitor = (component: string) => async () =>
+		connect({dsn: options.dsn, purpose: 'monitor', component, write: options.write});
+	const db = createMonitorDatabase({connect: connectMonitor('-monitor')});
+	const hub = createEventHub();
+	const stamp = (database: MonitorDatabaseStatus) => ({...database, at: Date.now()});
+	const status = createStore<ConnectionStatus>({database: stamp(db.status()), feed: undefined});
+	db.onStatus(next => {
+		const previous = status.get().database;
+		if (previous.state === next.state && previous.retryInMs === next.retryInMs && previous.lastError === next.lastError) return;
+		status.set({...status.get(), database: stamp(next)});
+	});
+	let feed: EventFeed | undefined;
+	const startFeed = () => {
+		if (feed) return;
+		feed = createEventFeed({
+			connect: connectMonitor('-feed'),
+			onEvents: batch => hub.publish(batch),
+			onStatus: next => status.set({...status.get(), feed: {...next, at: Date.now()}}),
+		});
+		void feed.start();
+	};
+
+	const services: MonitorServices = {
+		data: createMonitorData(db),
+		events: hub,
+		status,
+		actions: createActions({
+			write: options.write,
+			connect: async purpose =>
+				connect({dsn: options.dsn, purpose, component: purpose === 'admin' ? '-migrate' : '-action', write: options.write}),
+		}),
+		startFeed,
+	};
+
+	let inAlternateScreen = false;
+	const leave = () => {
+		if (!inAlternateScreen) return;
+		inAlternateScreen = false;
+		try {
+			writeSync(1, leaveAlternateScreen);
+		} catch {
+			// stdout is gone: nothing to restore
+		}
+	};
+
+	let signalled: NodeJS.Signals | undefined;
+	let instance: ReturnType<typeof render> | undefined;
+	const onSignal = (signal: NodeJS.Signals) => {
+		signalled = signal;
+		instance?.unmount();
+	};
+
+	const onCrash = (error: unknown) => {
+		instance?.unmount();
+		leave();
+		process.stderr.write(`handoff-top: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+		process.exit(exitCodes.failure);
+	};
+
+	process.on('exit', leave);
+	process.on('SIGTERM', onSignal);
+	process.on('SIGHUP', onSignal);
+	process.on('SIGINT', onSignal);
+	process.on('uncaughtException', onCrash);
+	process.on('unhandledRejection', onCrash);
+	process.stdout.write(enterAlternateScreen);
+	inAlternateScreen = true;
+	let code: number = exitCodes.ok;
+	let failure: unknown;
+	const tree = (schema?: {current: boolean; summary: string}) => (
+		<ThemeContext.Provider value={createTheme(options.color)}>
+			<ServicesContext.Provider value={services}>
+				<App
+					initialScreen={options.screen ?? 'events'}
+					intervalMs={Math.round(options.interval * 1000)}
+					write={options.write}
+					threshold={options.threshold}
+					window={options.window}
+					{...(schema ? {schema} : {})}
+				/>
+			</ServicesContext.Provider>
+		</ThemeContext.Provider>
+	);
+	try {
+		// The first frame draws at once; the first connection's answer follows.
+		instance = render(tree(), {exitOnCtrlC: false, patchConsole: true, maxFps: 10});
+		const running = instance;
+		options.check().then(
+			initial => {
+				const current = initial.state === 'current';
+				if (current) startFeed();
+				running.rerender(tree({current, summary: initial.summary}));
+			},
+			(error: unknown) => {
+				// Cannot connect at all (bad host, password, database): say so and exit.
+				failure = error;
+				running.unmount();
+			},
+		);
+		await instance.waitUntilExit();
+	} catch (error) {
+		leave();
+		process.stderr.write(`handoff-top: ${error instanceof Error ? error.message : String(error)}\n`);
+		code = exitCodes.failure;
+	} finally {
+		leave();
+		const closing = Promise.all([feed?.stop(), db.close()]);
+		await Promise.race([closing, new Promise(resolve => setTimeout(resolve, 3000).unref())]);
+		process.off('exit', leave);
+		process.off('SIGTERM', onSignal);
+		process.off('SIGHUP', onSignal);
+		process.off('SIGINT', onSignal);
+		process.off('uncaughtException', onCrash);
+		process.off('unhandledRejection', onCrash);
+	}
+
+	if (failure !== undefined) throw failure;
+	if (signalled === 'SIGINT') return exitCodes.interrupted;
+	if (signalled) return 128 + (signalled === 'SIGHUP' ? 1 : 15);
+	return code;
+}

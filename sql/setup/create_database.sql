@@ -1,0 +1,2 @@
+-- Template: {{database}} is an identifier quoted by the caller.
+CREATE DATABASE {{database}}

@@ -1,0 +1,2 @@
+-- Template: {{role}} a quoted identifier, {{password}} a quoted literal.
+ALTER ROLE {{role}} PASSWORD {{password}}

@@ -1,0 +1,132 @@
+// handoff-top sweep: runs lifecycle_sweep() once, says what it did; the dry
+// run changes nothing; refuses a missing or older schema with exit 6.
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {loadMigrations} from '../../source/db/migrations.js';
+import {buildBinary, runBinary} from '../commands/binary.js';
+import {useServerDatabases} from '../helpers/serverDatabases.js';
+
+const server = useServerDatabases();
+let bin: {bin: string; remove(): void};
+beforeAll(async () => {
+	bin = await buildBinary();
+});
+afterAll(() => bin?.remove());
+
+const sweep = async (database: string, args: string[] = [], credentials?: {user: string; password: string}) =>
+	runBinary(bin.bin, ['sweep', '--dsn', server.url(database, credentials), ...args]);
+
+/** `expiring` sessions past their 24 h, `idle` sessions idle for 3 h, 2 fresh ones. */
+async function withDueSessions(expiring: number, idle: number): Promise<string> {
+	const database = await server.migrated();
+	await server.query(
+		`INSERT INTO sessions (session_key, agent_from, created_at, last_activity_at)
+		 SELECT 'old-' || i, 'a', now() - interval '2 days', now() - interval '2 days' FROM generate_series(1, $1::int) AS i;
+		 INSERT INTO sessions (session_key, agent_from, created_at, last_activity_at)
+		 SELECT 'idle-' || i, 'a', now() - interval '5 hours', now() - interval '3 hours' FROM generate_series(1, $2::int) AS i;
+		 INSERT INTO sessions (session_key, agent_from) VALUES ('fresh-1', 'a'), ('fresh-2', 'a');`.replaceAll('$1::int', String(expiring)).replaceAll('$2::int', String(idle)),
+		[],
+		database,
+	);
+	return database;
+}
+
+const state = async (database: string) =>
+	server.query(
+		`SELECT session_key, status, is_dormant, archived_at, last_activity_at,
+		        (SELECT count(*)::int FROM session_lifecycle l WHERE l.session_id = s.id) AS events
+		   FROM sessions s ORDER BY session_key`,
+		[],
+		database,
+	);
+
+describe.concurrent('handoff-top sweep', () => {
+	it('--dry-run says what it would do and changes nothing', async () => {
+		const database = await withDueSessions(2, 1);
+		const before = await state(database);
+		const run = await sweep(database, ['--dry-run']);
+		expect(run.stderr).toBe('');
+		expect(run.code).toBe(0);
+		expect(run.stdout).toMatch(/^sweep dry run \(nothing changed\): 2 would be expired, 1 would be marked dormant, 0 would be archived, 0 would be purged/);
+		expect(run.stdout).toMatch(/\n {2}expire {2}old-1 {2}[0-9a-f-]{36} {2}\(standard\)/);
+		expect(run.stdout).toMatch(/\n {2}dormant idle-1 /);
+		expect(await state(database)).toEqual(before);
+	});
+
+	it('sweeps once and prints a summary per action and the sessions it touched', async () => {
+		const database = await withDueSessions(2, 1);
+		const run = await sweep(database);
+		expect(run.stderr).toBe('');
+		expect(run.code).toBe(0);
+		// Expired long enough ago, the two are archived in the same pass.
+		expect(run.stdout).toMatch(/^sweep: 2 expired, 1 marked dormant, 2 archived, 0 purged \(\d+ ms\)\n/);
+		expect(run.stdout).toMatch(/\n {2}archive old-1 /);
+		const after = await state(database);
+		expect(after.filter(row => row.status === 'expired').map(row => row.session_key)).toEqual(['old-1', 'old-2']);
+		expect(after.filter(row => row.archived_at !== null).map(row => row.session_key)).toEqual(['old-1', 'old-2']);
+		expect(after.filter(row => row.is_dormant).map(row => row.session_key)).toEqual(['idle-1']);
+		const again = await sweep(database);
+		expect(again.stdout).toMatch(/^sweep: 0 expired, 0 marked dormant, 0 archived, 0 purged/);
+	});
+
+	it('--json prints one document with counts and every session; the text list is bounded', async () => {
+		const database = await withDueSessions(25, 0);
+		const json = await sweep(database, ['--json', '--dry-run']);
+		expect(json.code).toBe(0);
+		const document = JSON.parse(json.stdout);
+		expect(document).toMatchObject({dryRun: true, counts: {expire: 25, dormant: 0, archive: 0, purge: 0}});
+		expect(document.sessions).toHaveLength(25);
+		expect(document.sessions[0]).toMatchObject({action: 'expire', retentionPolicy: 'standard', detail: {old_status: 'active'}});
+		const text = await sweep(database, ['--dry-run']);
+		expect(text.stdout.split('\n').filter(line => line.startsWith('  expire '))).toHaveLength(20);
+		expect(text.stdout).toContain('  ... and 5 more (--json lists them all)');
+	});
+
+	it('--limit bounds each action; a bad --limit is a usage error', async () => {
+		const database = await withDueSessions(5, 0);
+		const run = await sweep(database, ['--limit', '3', '--json']);
+		expect(JSON.parse(run.stdout).counts.expire).toBe(3);
+		const bad = await sweep(database, ['--limit', '0']);
+		expect(bad.stderr).toBe('handoff-top: --limit needs a whole number of at least 1\n');
+		expect(bad.code).toBe(2);
+	});
+
+	it('as the read-only monitor role: the dry run works, the sweep fails with exit 7 and says why', async () => {
+		const database = await withDueSessions(1, 0);
+		const role = await server.role('pw');
+		server.track('role', role);
+		const setup = await runBinary(bin.bin, ['setup', '--dsn', server.url(database), '--create-monitor-role', role]);
+		expect(setup.code).toBe(0);
+		const credentials = {user: role, password: 'pw'};
+		expect((await sweep(database, ['--dry-run'], credentials)).code).toBe(0);
+		const run = await sweep(database, [], credentials);
+		expect(run.stdout).toBe('');
+		expect(run.stderr).toMatch(/^handoff-top: (sweeping: the connection is read-only|permission denied while sweeping): .*\n$/);
+		expect(run.code).toBe(7);
+	});
+
+	it('refuses a database without the handoff schema: exit 6, names `handoff-top setup`', async () => {
+		const run = await sweep(await server.empty());
+		expect(run.stderr).toBe('handoff-top: no handoff schema in this database: run `handoff-top setup` (new installation)\n');
+		expect(run.code).toBe(6);
+	});
+
+	it('refuses an older schema: exit 6, names the missing migrations and `handoff-top migrate`', async () => {
+		const migrations = loadMigrations();
+		const run = await sweep(await server.migrated(migrations.length - 2));
+		expect(run.stderr).toBe(
+			`handoff-top: the handoff schema is older than this handoff-top (not applied: ${migrations
+				.slice(-2)
+				.map(m => m.file)
+				.join(', ')}): run \`handoff-top migrate\`\n`,
+		);
+		expect(run.code).toBe(6);
+	});
+
+	it('refuses a schema without migration history: exit 6, names `handoff-top migrate`', async () => {
+		const database = await server.migrated();
+		await server.query('DROP TABLE handoff_top_migrations', [], database);
+		const run = await sweep(database);
+		expect(run.stderr).toMatch(/^handoff-top: the handoff schema has no migration history: run `handoff-top migrate`/);
+		expect(run.code).toBe(6);
+	});
+});

@@ -1,0 +1,88 @@
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {useTestDatabase} from '../helpers/database.js';
+import {seed} from '../queries/seed.js';
+import {buildBinary, runBinary} from './binary.js';
+
+const db = useTestDatabase();
+const empty = useTestDatabase({schema: false});
+let bin: string;
+let remove: () => void;
+
+beforeAll(async () => {
+	({bin, remove} = await buildBinary());
+	await seed(db());
+});
+afterAll(() => remove?.());
+
+describe('handoff-top snapshot', () => {
+	it('prints every panel as aligned text within 80 columns', async () => {
+		const {code, stdout, stderr} = await runBinary(bin, ['snapshot', '--dsn', db().url]);
+		if (process.env['SHOW_SNAPSHOT']) console.log(stdout);
+		expect(stderr).toBe('');
+		expect(code).toBe(0);
+		for (const title of ['Schema', 'Live events', 'Sessions (6,', 'Dormant and due next', 'Performance (24 h', 'Latency p95', 'Metrics']) {
+			expect(stdout).toContain(`── ${title}`);
+		}
+
+		for (const line of stdout.split('\n')) expect([...line].length).toBeLessThanOrEqual(80);
+		expect(stdout).toMatch(/^current: schema up to date/m);
+		expect(stdout).toMatch(/^seed-a\s+active\s+claude→gpt\s+1\s+0\s+10m\s+created$/m);
+		expect(stdout).toMatch(/^!\s+flaky\s+10\s+90\.0\s+/m); // below the 95 % threshold
+		expect(stdout).toMatch(/^\s+fast\s+100\s+100\.0\s+50\.5\s+95\.1\s+100$/m);
+		expect(stdout).toMatch(/^seed-d\s+active\s+standard\s+1h30m\s+dormant\s+in (29|30)m$/m);
+		expect(stdout).toMatch(/^cpu\s+host=b\s+gauge\s+70\.00\s+2m$/m);
+		expect(stdout).toMatch(/# archived\s+seed-f/);
+	});
+
+	it('honours --threshold', async () => {
+		const {code, stdout} = await runBinary(bin, ['snapshot', '--threshold', '80', '--dsn', db().url]);
+		expect(code).toBe(0);
+		expect(stdout).toMatch(/^\s+flaky\s+10\s+90\.0/m);
+	});
+
+	it('prints one JSON document with every panel', async () => {
+		const {code, stdout} = await runBinary(bin, ['snapshot', '--json', '--window', '6h', '--limit', '3', '--dsn', db().url]);
+		expect(code).toBe(0);
+		const doc = JSON.parse(stdout) as Record<string, any>;
+		expect(Object.keys(doc).sort()).toEqual(
+			['connection', 'dormant', 'event_counts', 'events', 'generated_at', 'latency', 'metrics', 'performance', 'schema', 'sessions'].sort(),
+		);
+		expect(doc['schema'].state).toBe('current');
+		expect(doc['sessions'].total).toBe(6);
+		expect(doc['sessions'].rows).toHaveLength(3);
+		expect(doc['events']).toHaveLength(3);
+		expect(doc['events'][0]).toMatchObject({event_type: 'archived', session_key: 'seed-f'});
+		expect(doc['performance'].rows.find((r: any) => r.operation === 'flaky').belowThreshold).toBe(true);
+		expect(doc['latency'].window).toBe('6h');
+		expect(doc['metrics']).toHaveLength(3);
+		expect(doc['event_counts'].totals.created).toBe(6);
+	});
+
+	it('says what is wrong with a database without the schema, exit 6', async () => {
+		const text = await runBinary(bin, ['snapshot', '--dsn', empty().url]);
+		expect(text.code).toBe(6);
+		expect(text.stdout).toMatch(/missing: no handoff schema/);
+		expect(text.stderr).toMatch(/no handoff schema/);
+		const json = await runBinary(bin, ['snapshot', '--json', '--dsn', empty().url]);
+		expect(json.code).toBe(6);
+		expect(JSON.parse(json.stdout).schema.state).toBe('missing');
+	});
+
+	it('rejects bad flags and DSNs with one line and the documented codes', async () => {
+		const cases: Array<[string[], number, RegExp]> = [
+			[['--threshold', '120'], 2, /--threshold must be between 0 and 100/],
+			[['--window', '2h'], 2, /--window must be 1h, 6h or 24h/],
+			[['--limit', '0'], 2, /--limit must be at least 1/],
+			[['--dsn', 'not a url'], 2, /malformed --dsn/],
+			[['--dsn', 'postgres://postgres@127.0.0.1:1/postgres'], 3, /cannot connect to 127\.0\.0\.1:1\/postgres: connection refused/],
+			[['--dsn', new URL('/no_such_db', db().adminUrl).toString()], 3, /database "no_such_db" does not exist/],
+		];
+		for (const [args, code, message] of cases) {
+			const run = await runBinary(bin, ['snapshot', ...args]);
+			expect({args, code: run.code}).toEqual({args, code});
+			expect(run.stderr).toMatch(message);
+			expect(run.stderr.trim().split('\n')).toHaveLength(1);
+			expect(run.stdout).toBe('');
+		}
+	});
+});
