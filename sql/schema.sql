@@ -155,8 +155,10 @@ CREATE TABLE IF NOT EXISTS analytics_aggregations (
 -- Indexes named by the spec, plus the ones its queries need
 -- ---------------------------------------------------------------------------
 CREATE INDEX IF NOT EXISTS idx_sessions_last_activity_at ON sessions (last_activity_at);
-CREATE INDEX IF NOT EXISTS idx_sessions_is_dormant ON sessions (is_dormant);
-CREATE INDEX IF NOT EXISTS idx_sessions_archived_at ON sessions (archived_at);
+-- Partial where only one side is ever looked up: the dormant rows, the
+-- archived rows. Updates of live sessions then skip these two indexes.
+CREATE INDEX IF NOT EXISTS idx_sessions_is_dormant ON sessions (is_dormant) WHERE is_dormant;
+CREATE INDEX IF NOT EXISTS idx_sessions_archived_at ON sessions (archived_at) WHERE archived_at IS NOT NULL;
 CREATE INDEX IF NOT EXISTS idx_sessions_retention_policy ON sessions (retention_policy);
 CREATE INDEX IF NOT EXISTS idx_sessions_status_last_activity ON sessions (status, last_activity_at);
 CREATE INDEX IF NOT EXISTS idx_sessions_dormant_last_activity ON sessions (is_dormant, last_activity_at);
@@ -169,24 +171,24 @@ CREATE INDEX IF NOT EXISTS idx_system_metrics_name_recorded_at ON system_metrics
 CREATE INDEX IF NOT EXISTS idx_system_metrics_labels ON system_metrics USING gin (labels);
 
 CREATE INDEX IF NOT EXISTS idx_session_lifecycle_session_created_at ON session_lifecycle (session_id, created_at);
-CREATE INDEX IF NOT EXISTS idx_session_lifecycle_created_at ON session_lifecycle (created_at);
+-- Append-only by time: BRIN answers time ranges at a fraction of a B-tree's
+-- upkeep on every insert.
+CREATE INDEX IF NOT EXISTS idx_session_lifecycle_created_at ON session_lifecycle USING brin (created_at);
 
 -- ---------------------------------------------------------------------------
 -- Triggers
 -- ---------------------------------------------------------------------------
--- The lifecycle reason of the current transaction: the sweep sets
--- handoff_top.lifecycle_reason locally; anything else is the application.
-CREATE OR REPLACE FUNCTION lifecycle_reason() RETURNS text
-LANGUAGE sql STABLE AS $$
-    SELECT coalesce(nullif(current_setting('handoff_top.lifecycle_reason', true), ''), 'application')
-$$;
+-- The lifecycle reason of the current transaction is the transaction-local
+-- setting handoff_top.lifecycle_reason, which the sweep sets to 'sweep';
+-- anything else is the application. Read inline (a SQL helper function would
+-- go through the SQL-function executor on every trigger call).
 
 -- Logs every lifecycle change of a session. Comparisons are null-safe
 -- (IS DISTINCT FROM), so changes to and from NULL are seen.
 CREATE OR REPLACE FUNCTION log_session_lifecycle() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
-    reason text := lifecycle_reason();
+    reason text := coalesce(nullif(current_setting('handoff_top.lifecycle_reason', true), ''), 'application');
 BEGIN
     IF TG_OP = 'INSERT' THEN
         INSERT INTO session_lifecycle (session_id, event_type, event_data)
@@ -267,7 +269,7 @@ LANGUAGE plpgsql AS $$
 BEGIN
     IF NEW.last_activity_at IS NOT DISTINCT FROM OLD.last_activity_at
        AND NEW.status IS DISTINCT FROM OLD.status
-       AND lifecycle_reason() = 'application' THEN
+       AND coalesce(nullif(current_setting('handoff_top.lifecycle_reason', true), ''), 'application') = 'application' THEN
         NEW.last_activity_at := now();
     END IF;
 
@@ -280,9 +282,14 @@ BEGIN
 END;
 $$;
 
+-- The WHEN clause (evaluated without calling PL/pgSQL) lets the function run
+-- only for the updates it can change.
 CREATE OR REPLACE TRIGGER update_sessions_last_activity
     BEFORE UPDATE ON sessions
-    FOR EACH ROW EXECUTE FUNCTION update_last_activity_column();
+    FOR EACH ROW
+    WHEN (OLD.status IS DISTINCT FROM NEW.status
+          OR (OLD.is_dormant AND NEW.is_dormant AND NEW.last_activity_at IS DISTINCT FROM OLD.last_activity_at))
+    EXECUTE FUNCTION update_last_activity_column();
 
 -- ---------------------------------------------------------------------------
 -- Monitoring views
@@ -332,7 +339,7 @@ WHERE pl.created_at >= now() - interval '24 hours'
 GROUP BY pl.operation;
 -- <<< 001_enhanced_monitoring_schema.sql
 INSERT INTO handoff_top_migrations (version, name, checksum, execution_ms, baselined)
-VALUES (1, 'enhanced_monitoring_schema', 'f6cdb553288772ee207e8fc92f6085da6aaddf9d7891206a9a40042e6dbb9654', NULL, false)
+VALUES (1, 'enhanced_monitoring_schema', 'e256bc010e4062e5dfcc3ebbcdfc92d77fe7060c3494cc8ddaf84f344229bd75', NULL, false)
 ON CONFLICT (version) DO NOTHING;
 
 -- >>> 002_lifecycle_engine.sql
@@ -454,7 +461,9 @@ $$;
 
 CREATE OR REPLACE TRIGGER enforce_archived_session_read_only
     BEFORE UPDATE OR DELETE ON sessions
-    FOR EACH ROW EXECUTE FUNCTION enforce_archived_session_read_only();
+    FOR EACH ROW
+    WHEN (OLD.archived_at IS NOT NULL)
+    EXECUTE FUNCTION enforce_archived_session_read_only();
 
 -- Rows of an archived session cannot be inserted, changed or deleted. During a
 -- purge the session row is already gone when the cascade reaches its children,
@@ -682,7 +691,7 @@ END;
 $$;
 -- <<< 002_lifecycle_engine.sql
 INSERT INTO handoff_top_migrations (version, name, checksum, execution_ms, baselined)
-VALUES (2, 'lifecycle_engine', '9d365a98a1d62f71c0100e2296541c813ef03a641de758a33f3e87b11e96519d', NULL, false)
+VALUES (2, 'lifecycle_engine', 'c81fec4b04a5ecc6f1f90ba2e7235bfbe714aaa4c7470f11209f82e1022942fe', NULL, false)
 ON CONFLICT (version) DO NOTHING;
 
 -- >>> 003_live_event_feed.sql
@@ -765,44 +774,62 @@ BEGIN
 END;
 $$;
 
+-- Most lifecycle inserts run no PL/pgSQL for the wake-up: each backend
+-- remembers (session setting handoff_top.notify_skip_until, epoch ms) until
+-- when it need not look at the gate - the current window is taken, or nobody
+-- was listening at the last check - and the trigger's WHEN clause tests it.
 CREATE OR REPLACE FUNCTION notify_lifecycle_listeners() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
     g record;
+    width integer;
+    w bigint;
     ev record;
+    events bigint;
 BEGIN
     SELECT min_interval_ms, last_window, listener_present, listener_checked_at, listener_pattern
       INTO g FROM lifecycle_notify_gate WHERE id = 1;
     IF NOT FOUND THEN
         RETURN NULL;
     END IF;
-    -- the cheap checks, without a lock: most transactions stop here
-    IF g.last_window >= floor(extract(epoch FROM clock_timestamp()) * 1000 / greatest(g.min_interval_ms, 1)) THEN
+    width := greatest(g.min_interval_ms, 1);
+    w := floor(extract(epoch FROM clock_timestamp()) * 1000 / width);
+    -- whatever happens below, this backend need not look again before the next window
+    PERFORM set_config('handoff_top.notify_skip_until', ((w + 1) * width)::text, false);
+    IF g.last_window >= w THEN
         RETURN NULL;            -- someone already notified in this window
     END IF;
     IF g.listener_pattern IS NOT NULL AND NOT g.listener_present
        AND g.listener_checked_at >= clock_timestamp() - interval '1 second' THEN
-        RETURN NULL;            -- nobody listening, checked less than a second ago
+        -- nobody listening, checked less than a second ago: skip until that check expires
+        PERFORM set_config('handoff_top.notify_skip_until',
+                           (extract(epoch FROM g.listener_checked_at + interval '1 second') * 1000)::text, false);
+        RETURN NULL;
     END IF;
-    SELECT n.id, n.session_id, n.event_type, count(*) OVER () AS events
-      INTO ev FROM new_events n ORDER BY n.seq DESC LIMIT 1;
+    -- the payload's keys, from this transaction's events (no transition table needed)
+    SELECT l.id, l.session_id, l.event_type INTO ev
+      FROM session_lifecycle l WHERE l.xid = pg_current_xact_id() ORDER BY l.seq DESC LIMIT 1;
+    SELECT count(*) INTO events FROM session_lifecycle l WHERE l.xid = pg_current_xact_id();
     PERFORM lifecycle_notify_claim(json_build_object(
         'xid', pg_current_xact_id()::text,
         'event_id', ev.id,
         'session_id', ev.session_id,
         'event_type', ev.event_type,
-        'events', ev.events)::text);
+        'events', events)::text);
     RETURN NULL;
 END;
 $$;
 
 CREATE OR REPLACE TRIGGER notify_lifecycle_listeners
     AFTER INSERT ON session_lifecycle
-    REFERENCING NEW TABLE AS new_events
-    FOR EACH STATEMENT EXECUTE FUNCTION notify_lifecycle_listeners();
+    FOR EACH STATEMENT
+    -- built-in functions only: a SQL function here would be planned again for every statement
+    WHEN (coalesce(nullif(current_setting('handoff_top.notify_skip_until', true), '')::float8, 0)
+          <= extract(epoch FROM clock_timestamp()) * 1000)
+    EXECUTE FUNCTION notify_lifecycle_listeners();
 -- <<< 003_live_event_feed.sql
 INSERT INTO handoff_top_migrations (version, name, checksum, execution_ms, baselined)
-VALUES (3, 'live_event_feed', 'd10dbfbd217dcc01c0e555f42c74b58d189090e99f3acd2b405c7beefee9cb4d', NULL, false)
+VALUES (3, 'live_event_feed', '71663bbb66bc8b6b05f427c8ebba4967fa7ef2f7dae24e7dadfd650ffd0e28a7', NULL, false)
 ON CONFLICT (version) DO NOTHING;
 
 -- >>> 004_analytics.sql
@@ -965,8 +992,10 @@ INSERT INTO performance_rollup_state (id) VALUES (1) ON CONFLICT (id) DO NOTHING
 
 -- Rebuilds the rows of one coarse tier (600 or 3600 seconds) whose buckets
 -- start in [p_from, p_to), from the 1-minute tier.
+-- The CTEs' row counts are unknown to the planner (fresh rows, stale
+-- statistics): enable_nestloop = off keeps their joins hashed, never quadratic.
 CREATE OR REPLACE FUNCTION performance_rollup_tier(p_resolution integer, p_from timestamptz, p_to timestamptz) RETURNS bigint
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET enable_nestloop = off AS $$
 DECLARE
     width interval := make_interval(secs => p_resolution);
     n bigint;
@@ -1010,7 +1039,7 @@ $$;
 -- before the watermark and everything after it.
 CREATE OR REPLACE FUNCTION refresh_performance_rollups(p_now timestamptz DEFAULT now())
 RETURNS TABLE (rolled_from timestamptz, rolled_to timestamptz, minute_rows bigint, ten_minute_rows bigint, hour_rows bigint, deleted_rows bigint)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET enable_nestloop = off AS $$
 DECLARE
     st performance_rollup_state%ROWTYPE;
     v_to timestamptz := date_trunc('minute', p_now);
@@ -1083,7 +1112,7 @@ END;
 $$;
 -- <<< 005_latency_rollups.sql
 INSERT INTO handoff_top_migrations (version, name, checksum, execution_ms, baselined)
-VALUES (5, 'latency_rollups', 'f06187b725034b4671c959a617f9d225369452c4e11625970b837e9d3153598a', NULL, false)
+VALUES (5, 'latency_rollups', 'cab6394f376bafb12afccf06df9a8a769ee6c11f60a315dd84f234769d3e7779', NULL, false)
 ON CONFLICT (version) DO NOTHING;
 
 COMMIT;

@@ -79,9 +79,17 @@ export async function startMonitor(
 	};
 
 	const onCrash = (error: unknown) => {
+		// The terminal went away (SSH dropped, window closed): a hang-up, not a crash.
+		const code = (error as {code?: string} | undefined)?.code;
+		if (code === 'EIO' || code === 'EPIPE') {
+			inAlternateScreen = false;
+			process.exit(128 + 1);
+		}
+
 		instance?.unmount();
 		leave();
-		process.stderr.write(`handoff-top: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+		const detail = error instanceof Error ? (process.env['HANDOFF_TOP_DEBUG'] ? error.stack : error.message) : String(error);
+		process.stderr.write(`handoff-top: internal error: ${detail}\n`);
 		process.exit(exitCodes.failure);
 	};
 

@@ -116,7 +116,9 @@ $$;
 
 CREATE OR REPLACE TRIGGER enforce_archived_session_read_only
     BEFORE UPDATE OR DELETE ON sessions
-    FOR EACH ROW EXECUTE FUNCTION enforce_archived_session_read_only();
+    FOR EACH ROW
+    WHEN (OLD.archived_at IS NOT NULL)
+    EXECUTE FUNCTION enforce_archived_session_read_only();
 
 -- Rows of an archived session cannot be inserted, changed or deleted. During a
 -- purge the session row is already gone when the cascade reaches its children,

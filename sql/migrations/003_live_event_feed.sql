@@ -77,38 +77,56 @@ BEGIN
 END;
 $$;
 
+-- Most lifecycle inserts run no PL/pgSQL for the wake-up: each backend
+-- remembers (session setting handoff_top.notify_skip_until, epoch ms) until
+-- when it need not look at the gate - the current window is taken, or nobody
+-- was listening at the last check - and the trigger's WHEN clause tests it.
 CREATE OR REPLACE FUNCTION notify_lifecycle_listeners() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
     g record;
+    width integer;
+    w bigint;
     ev record;
+    events bigint;
 BEGIN
     SELECT min_interval_ms, last_window, listener_present, listener_checked_at, listener_pattern
       INTO g FROM lifecycle_notify_gate WHERE id = 1;
     IF NOT FOUND THEN
         RETURN NULL;
     END IF;
-    -- the cheap checks, without a lock: most transactions stop here
-    IF g.last_window >= floor(extract(epoch FROM clock_timestamp()) * 1000 / greatest(g.min_interval_ms, 1)) THEN
+    width := greatest(g.min_interval_ms, 1);
+    w := floor(extract(epoch FROM clock_timestamp()) * 1000 / width);
+    -- whatever happens below, this backend need not look again before the next window
+    PERFORM set_config('handoff_top.notify_skip_until', ((w + 1) * width)::text, false);
+    IF g.last_window >= w THEN
         RETURN NULL;            -- someone already notified in this window
     END IF;
     IF g.listener_pattern IS NOT NULL AND NOT g.listener_present
        AND g.listener_checked_at >= clock_timestamp() - interval '1 second' THEN
-        RETURN NULL;            -- nobody listening, checked less than a second ago
+        -- nobody listening, checked less than a second ago: skip until that check expires
+        PERFORM set_config('handoff_top.notify_skip_until',
+                           (extract(epoch FROM g.listener_checked_at + interval '1 second') * 1000)::text, false);
+        RETURN NULL;
     END IF;
-    SELECT n.id, n.session_id, n.event_type, count(*) OVER () AS events
-      INTO ev FROM new_events n ORDER BY n.seq DESC LIMIT 1;
+    -- the payload's keys, from this transaction's events (no transition table needed)
+    SELECT l.id, l.session_id, l.event_type INTO ev
+      FROM session_lifecycle l WHERE l.xid = pg_current_xact_id() ORDER BY l.seq DESC LIMIT 1;
+    SELECT count(*) INTO events FROM session_lifecycle l WHERE l.xid = pg_current_xact_id();
     PERFORM lifecycle_notify_claim(json_build_object(
         'xid', pg_current_xact_id()::text,
         'event_id', ev.id,
         'session_id', ev.session_id,
         'event_type', ev.event_type,
-        'events', ev.events)::text);
+        'events', events)::text);
     RETURN NULL;
 END;
 $$;
 
 CREATE OR REPLACE TRIGGER notify_lifecycle_listeners
     AFTER INSERT ON session_lifecycle
-    REFERENCING NEW TABLE AS new_events
-    FOR EACH STATEMENT EXECUTE FUNCTION notify_lifecycle_listeners();
+    FOR EACH STATEMENT
+    -- built-in functions only: a SQL function here would be planned again for every statement
+    WHEN (coalesce(nullif(current_setting('handoff_top.notify_skip_until', true), '')::float8, 0)
+          <= extract(epoch FROM clock_timestamp()) * 1000)
+    EXECUTE FUNCTION notify_lifecycle_listeners();

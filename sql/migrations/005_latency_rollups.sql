@@ -74,8 +74,10 @@ INSERT INTO performance_rollup_state (id) VALUES (1) ON CONFLICT (id) DO NOTHING
 
 -- Rebuilds the rows of one coarse tier (600 or 3600 seconds) whose buckets
 -- start in [p_from, p_to), from the 1-minute tier.
+-- The CTEs' row counts are unknown to the planner (fresh rows, stale
+-- statistics): enable_nestloop = off keeps their joins hashed, never quadratic.
 CREATE OR REPLACE FUNCTION performance_rollup_tier(p_resolution integer, p_from timestamptz, p_to timestamptz) RETURNS bigint
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET enable_nestloop = off AS $$
 DECLARE
     width interval := make_interval(secs => p_resolution);
     n bigint;
@@ -119,7 +121,7 @@ $$;
 -- before the watermark and everything after it.
 CREATE OR REPLACE FUNCTION refresh_performance_rollups(p_now timestamptz DEFAULT now())
 RETURNS TABLE (rolled_from timestamptz, rolled_to timestamptz, minute_rows bigint, ten_minute_rows bigint, hour_rows bigint, deleted_rows bigint)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET enable_nestloop = off AS $$
 DECLARE
     st performance_rollup_state%ROWTYPE;
     v_to timestamptz := date_trunc('minute', p_now);

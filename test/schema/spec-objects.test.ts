@@ -48,8 +48,8 @@ describe('indexes, triggers and views named by the spec', () => {
 		const defs = Object.fromEntries(rows.map(row => [row.indexname, row.indexdef.replace(/^.* USING /, '')]));
 		expect(defs).toMatchObject({
 			idx_sessions_last_activity_at: 'btree (last_activity_at)',
-			idx_sessions_is_dormant: 'btree (is_dormant)',
-			idx_sessions_archived_at: 'btree (archived_at)',
+			idx_sessions_is_dormant: 'btree (is_dormant) WHERE is_dormant',
+			idx_sessions_archived_at: 'btree (archived_at) WHERE (archived_at IS NOT NULL)',
 			idx_sessions_retention_policy: 'btree (retention_policy)',
 			idx_sessions_status_last_activity: 'btree (status, last_activity_at)',
 			idx_sessions_dormant_last_activity: 'btree (is_dormant, last_activity_at)',
