@@ -153,6 +153,11 @@ const coverage: Entry[] = [
 		],
 	},
 	{
+		command: [/^npm run bench$/, /^npm run bench -- --full$/],
+		why: 'CI runs every benchmark at the smallest size (--smoke: same code path, numbers not judged); the quick and full profiles take minutes to an hour',
+		covered: [{file: '.ci/run', contains: 'npm run bench -- --smoke'}],
+	},
+	{
 		command: /^HANDOFF_TEST_DATABASE_URL=postgres:\/\/\S+ npm test$/,
 		why: 'CI runs the suites again against PostgreSQL 15 this way',
 		covered: [{file: '.ci/run', contains: 'HANDOFF_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres" npm test'}],

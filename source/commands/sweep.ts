@@ -18,6 +18,12 @@ const sweepRow = z.object({
 	detail: z.record(z.string(), z.unknown()).nullable(),
 });
 type SweepRow = z.infer<typeof sweepRow>;
+const rollupRow = z.object({
+	rolled_to: z.date().nullable(),
+	minute_rows: z.coerce.number(),
+	ten_minute_rows: z.coerce.number(),
+	hour_rows: z.coerce.number(),
+});
 
 const actions = ['expire', 'dormant', 'archive', 'purge'] as const;
 const pastTense: Record<SweepRow['action'], string> = {expire: 'expired', dormant: 'marked dormant', archive: 'archived', purge: 'purged'};
@@ -30,12 +36,15 @@ export async function run({args, flags}: CommandInput): Promise<number> {
 	const limit = positiveIntegerFlag(flags, 'limit', '--limit') ?? 10_000;
 	const client = await connect({dsn, purpose: 'admin', component: '-sweep'});
 	let rows: SweepRow[];
+	let rollups: z.infer<typeof rollupRow> | undefined;
 	const started = performance.now();
 	try {
 		await requireCurrentSchema(client);
 		if (dryRun) await client.query(sqlText('migrate/begin_read_only'));
 		try {
 			rows = (await client.query(sqlText('sweep/run'), [dryRun, limit])).rows.map(row => sweepRow.parse(row));
+			// The performance screen's rollups ride on the same schedule.
+			if (!dryRun) rollups = rollupRow.parse((await client.query(sqlText('sweep/refresh_rollups'))).rows[0]);
 		} finally {
 			if (dryRun) await client.query(sqlText('migrate/rollback')).catch(() => {});
 		}
@@ -55,6 +64,7 @@ export async function run({args, flags}: CommandInput): Promise<number> {
 					limit,
 					ms,
 					counts,
+					rollups: rollups && {rolledUpTo: rollups.rolled_to, minuteRows: rollups.minute_rows, tenMinuteRows: rollups.ten_minute_rows, hourRows: rollups.hour_rows},
 					sessions: rows.map(row => ({
 						action: row.action,
 						sessionId: row.session_id,
@@ -73,6 +83,7 @@ export async function run({args, flags}: CommandInput): Promise<number> {
 	const verb = dryRun ? 'would be' : '';
 	const summary = actions.map(action => `${counts[action]} ${verb ? `${verb} ` : ''}${pastTense[action]}`).join(', ');
 	const lines = [`${dryRun ? 'sweep dry run (nothing changed)' : 'sweep'}: ${summary} (${ms} ms)`];
+	if (rollups) lines.push(`  latency rollups refreshed up to ${rollups.rolled_to?.toISOString() ?? 'now'} (${rollups.minute_rows} minute rows)`);
 	for (const row of rows.slice(0, listed)) {
 		lines.push(`  ${row.action.padEnd(7)} ${row.session_key}  ${row.session_id}  (${row.retention_policy ?? 'no policy'})`);
 	}

@@ -115,6 +115,8 @@ export function resolveConnection(options: ConnectOptions): ResolvedConnection {
 		if (!options.write) settings.push('-c default_transaction_read_only=on');
 		settings.push(`-c statement_timeout=${options.statementTimeoutMs ?? 5000}`, '-c lock_timeout=1000');
 		settings.push('-c idle_in_transaction_session_timeout=60000');
+		// JIT compiling the monitor's short queries costs more than it saves (BENCHMARKS.md).
+		settings.push('-c jit=off');
 	} else if (options.statementTimeoutMs) {
 		settings.push(`-c statement_timeout=${options.statementTimeoutMs}`);
 	}

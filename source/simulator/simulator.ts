@@ -384,6 +384,7 @@ export class Simulator {
 			await this.flush();
 			const started = performance.now();
 			const {rows} = await this.pool.query<{action: keyof SweepTally; session_id: string}>(sqlText('simulator/run_sweep'), [10_000]);
+			await this.pool.query(sqlText('sweep/refresh_rollups'));
 			const durationMs = Math.max(1, Math.round(performance.now() - started));
 			const tally: SweepTally = {expire: 0, dormant: 0, archive: 0, purge: 0};
 			for (const row of rows) {

@@ -7,7 +7,8 @@ GRANT CONNECT ON DATABASE {{database}} TO {{role}};
 GRANT USAGE ON SCHEMA {{schema}} TO {{role}};
 GRANT SELECT ON sessions, session_lifecycle, session_monitoring_view, performance_monitoring_view,
     session_lifecycle_schedule, performance_logs, system_metrics, analytics_aggregations,
-    retention_policies, lifecycle_notify_gate, handoff_top_migrations TO {{role}};
+    retention_policies, lifecycle_notify_gate, handoff_top_migrations,
+    performance_rollup, performance_rollup_histogram, performance_rollup_state TO {{role}};
 GRANT SELECT (id, session_id, requesting_agent, target_agent, request_type, status, created_at, completed_at)
     ON handoff_requests TO {{role}};
 GRANT SELECT (id, session_id, file_path, content_hash, created_at) ON codebase_snapshots TO {{role}};

@@ -68,6 +68,20 @@ describe.concurrent('handoff-top sweep', () => {
 		expect(again.stdout).toMatch(/^sweep: 0 expired, 0 marked dormant, 0 archived, 0 purged/);
 	});
 
+	it('brings the latency rollups up to date too (the performance screen reads them)', async () => {
+		const database = await withDueSessions(0, 0);
+		await server.query(`INSERT INTO performance_logs (operation, duration_ms, created_at)
+			SELECT 'register_session', g, now() - interval '30 minutes' FROM generate_series(1, 50) g`, [], database);
+		const run = await sweep(database);
+		expect(run.code).toBe(0);
+		expect(run.stdout).toMatch(/\n {2}latency rollups refreshed up to \S+/);
+		const [rolled] = await server.query(
+			`SELECT sum(calls)::int AS calls FROM performance_rollup WHERE resolution_s = 60 AND operation = 'register_session'`, [], database);
+		expect(rolled.calls).toBe(50);
+		const dry = await sweep(database, ['--dry-run']);
+		expect(dry.stdout).not.toMatch(/rollups/);
+	});
+
 	it('--json prints one document with counts and every session; the text list is bounded', async () => {
 		const database = await withDueSessions(25, 0);
 		const json = await sweep(database, ['--json', '--dry-run']);

@@ -3,7 +3,7 @@
 // it away mid-test. It lives under node_modules/.cache so that it finds the
 // package's sql/ folder exactly as dist/ does.
 import {spawn, type ChildProcess} from 'node:child_process';
-import {existsSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {build} from 'esbuild';
@@ -12,6 +12,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
 export async function buildBinary(): Promise<{bin: string; remove(): void}> {
 	const cache = path.join(root, 'node_modules', '.cache');
+	mkdirSync(cache, {recursive: true}); // absent in a fresh clone
 	const dir = mkdtempSync(path.join(cache.replace(/\/$/, ''), 'handoff-top-test-'));
 	await build({
 		entryPoints: {cli: path.join(root, 'source/cli.ts')},

@@ -28,7 +28,10 @@ describe('handoff-top snapshot', () => {
 		expect(stdout).toMatch(/^current: schema up to date/m);
 		expect(stdout).toMatch(/^seed-a\s+active\s+claude→gpt\s+1\s+0\s+10m\s+created$/m);
 		expect(stdout).toMatch(/^!\s+flaky\s+10\s+90\.0\s+/m); // below the 95 % threshold
-		expect(stdout).toMatch(/^\s+fast\s+100\s+100\.0\s+50\.5\s+95\.1\s+100$/m);
+		// p95 (fourth number) comes from the latency histogram: within 4.5 % of 95
+		const fast = /^\s+fast\s+100\s+100\.0\s+50\.5\s+(\d+\.\d)\s+100$/m.exec(stdout);
+		expect(fast).not.toBeNull();
+		expect(Math.abs(Number(fast![1]) - 95) / 95).toBeLessThanOrEqual(0.045);
 		expect(stdout).toMatch(/^seed-d\s+active\s+standard\s+1h30m\s+dormant\s+in (29|30)m$/m);
 		expect(stdout).toMatch(/^cpu\s+host=b\s+gauge\s+70\.00\s+2m$/m);
 		expect(stdout).toMatch(/# archived\s+seed-f/);

@@ -1,0 +1,59 @@
+// A real terminal for the monitor: tmux, as the end-to-end tests use it.
+import {readFileSync} from 'node:fs';
+import {run, sleep} from './util.js';
+
+export async function tmuxAvailable(): Promise<boolean> {
+	try {
+		return (await run('tmux', ['-V'], {timeoutMs: 5000})).code === 0;
+	} catch {
+		return false;
+	}
+}
+
+export async function tmuxStart(name: string, command: string): Promise<void> {
+	const r = await run('tmux', ['new-session', '-d', '-x', '120', '-y', '36', '-s', name, command], {timeoutMs: 10_000});
+	if (r.code !== 0) throw new Error(`tmux: ${r.stderr}`);
+}
+
+export async function tmuxCapture(name: string): Promise<string> {
+	return (await run('tmux', ['capture-pane', '-p', '-t', name], {timeoutMs: 5000})).stdout;
+}
+
+export async function tmuxKill(name: string): Promise<void> {
+	await run('tmux', ['kill-session', '-t', name], {timeoutMs: 5000}).catch(() => {});
+}
+
+export async function tmuxPanePid(name: string): Promise<number> {
+	const r = await run('tmux', ['display', '-p', '-t', name, '#{pane_pid}'], {timeoutMs: 5000});
+	return Number(r.stdout.trim());
+}
+
+/** The node process of a pane: the pane's process, or its first node child. */
+export function nodePid(panePid: number): number {
+	const comm = (pid: number) => readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+	if (comm(panePid) === 'node') return panePid;
+	const children = readFileSync(`/proc/${panePid}/task/${panePid}/children`, 'utf8').trim().split(/\s+/).map(Number);
+	for (const child of children) if (child && comm(child) === 'node') return child;
+	return panePid;
+}
+
+/** Polls the pane until test() holds; returns ms waited, or NaN on timeout. */
+export async function waitForPane(name: string, test: (text: string) => boolean, timeoutMs: number, started = performance.now()): Promise<number> {
+	while (performance.now() - started < timeoutMs) {
+		const text = await tmuxCapture(name);
+		if (test(text)) return performance.now() - started;
+		await sleep(5);
+	}
+
+	return Number.NaN;
+}
+
+export type ProcSample = {at: number; cpuTicks: number; rssKb: number};
+
+export function sampleProc(pid: number): ProcSample {
+	const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+	const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+	const cpuTicks = Number(fields[11]) + Number(fields[12]);
+	const rss = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+	return {at: performance.now(), cpuTicks, rssKb: rss ? Number(rss[1]) : Number.NaN};
+}

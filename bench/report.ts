@@ -1,0 +1,265 @@
+// Writes BENCHMARKS.md from one run's results: nothing in it is typed by hand.
+import {execSync} from 'node:child_process';
+import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs';
+import path from 'node:path';
+import os from 'node:os';
+import type {DashboardResult} from './dashboard.js';
+import type {LatencyResult} from './liveLatency.js';
+import type {MonitorCostResult} from './monitorCost.js';
+import type {StartupResult} from './startup.js';
+import type {WriteConfig, WriteResult} from './writeCost.js';
+import {fmt} from './lib/util.js';
+
+export type Report = {
+	profile: string;
+	argv: string[];
+	startedAt: Date;
+	finishedAt?: Date;
+	machine: ReturnType<typeof machineInfo>;
+	server: {version: string; settings: Record<string, string>; embedded: boolean};
+	write?: WriteResult;
+	dashboard?: DashboardResult;
+	latency?: LatencyResult;
+	monitor?: MonitorCostResult;
+	startup?: StartupResult;
+	errors: Array<{section: string; message: string}>;
+};
+
+export function machineInfo() {
+	const cpus = os.cpus();
+	let load = os.loadavg().map(l => l.toFixed(2)).join(' ');
+	return {
+		nproc: cpus.length,
+		memoryGb: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+		cpu: cpus[0]?.model ?? 'unknown',
+		os: `${os.type()} ${os.release()}`,
+		node: process.version,
+		loadAtStart: load,
+	};
+}
+
+const verdict = (ok: boolean | undefined) => (ok === undefined ? 'n/a' : ok ? '**met**' : '**missed**');
+
+function tps(w: WriteResult, workload: string, clients: number, config: WriteConfig): number {
+	return w.medians.find(m => m.workload === workload && m.clients === clients && m.config === config)?.tps ?? Number.NaN;
+}
+
+function writeSection(w: WriteResult): string[] {
+	const out: string[] = [];
+	out.push('## 1. Write cost of the enhancement', '');
+	out.push(
+		`pgbench (${w.options.pgbenchVersion}), \`-M prepared -T ${w.options.durationS}\`, ${w.options.rounds} interleaved round(s) (the configuration order rotates every round), ` +
+			`${w.options.sessions} seeded sessions per database, each configuration in its own database on the same server, CHECKPOINT before each run. ` +
+			`Median TPS over the rounds; per-round values in brackets.`,
+		'',
+		`Monitor listening: ${w.listenerKind}; it read ${w.monitorEventsRead} events during the run.`,
+		'',
+	);
+	const present = (config: WriteConfig) => w.medians.some(m => m.config === config);
+	const configs = (['base', 'reference', 'handoff-top', 'handoff-top+monitor', 'handoff-top+P2-P4+monitor', 'handoff-top+P1-P4+monitor'] as WriteConfig[]).filter(present);
+	const diagnose = (['D1 -notify trigger', 'D2 -lifecycle row', 'D3 -other row triggers', 'D4 -enhancement indexes'] as WriteConfig[]).filter(present);
+	for (const workload of w.options.workloads) {
+		const title = workload === 'status' ? '(a) session status changes' : '(b) realistic mix: register 1 : append context 4 : request handoff 1 : change status 2 : log performance 4';
+		out.push(`### ${title}`, '');
+		const ratioCols: Array<[string, WriteConfig, WriteConfig]> = [
+			['monitor/base', 'handoff-top+monitor', 'base'],
+			['monitor/reference', 'handoff-top+monitor', 'reference'],
+			['handoff-top/base', 'handoff-top', 'base'],
+			...(present('handoff-top+P2-P4+monitor') ? [['P2-P4+monitor/base', 'handoff-top+P2-P4+monitor', 'base'] as [string, WriteConfig, WriteConfig]] : []),
+			...(present('handoff-top+P1-P4+monitor') ? [['P1-P4+monitor/base', 'handoff-top+P1-P4+monitor', 'base'] as [string, WriteConfig, WriteConfig]] : []),
+		];
+		out.push(`| clients | ${configs.join(' | ')} | ${ratioCols.map(r => r[0]).join(' | ')} |`);
+		out.push(`|---:|${configs.map(() => '---:').join('|')}|${ratioCols.map(() => '---:').join('|')}|`);
+		for (const clients of w.options.clients) {
+			const cell = (config: WriteConfig) => {
+				const m = w.medians.find(x => x.workload === workload && x.clients === clients && x.config === config);
+				return m ? `${fmt(m.tps, 0)} [${m.perRound.map(v => v.toFixed(0)).join(', ')}]` : '–';
+			};
+			const ratios = ratioCols.map(([, a, b]) => fmt(tps(w, workload, clients, a) / tps(w, workload, clients, b)));
+			out.push(`| ${clients} | ${configs.map(cell).join(' | ')} | ${ratios.join(' | ')} |`);
+		}
+		out.push('');
+	}
+	out.push('Configurations: base = sql/reference/base_schema.sql; reference = base + sql/reference/reference_design.sql (the spec\'s triggers as its reference implementation writes them, one pg_notify per lifecycle row, nobody listening); handoff-top = migrations 001-005; +monitor = with a monitor listening (below); +P2-P4 / +P1-P4 = with the proposed fixes of bench/proposals/ applied after the migrations (measured at the largest client count only).', '');
+
+	const c16 = Math.max(...w.options.clients);
+	if (diagnose.length > 0) {
+		out.push(`### What (a) costs, piece by piece (${c16} clients, cumulative: each step also has the ones above it removed)`, '');
+		out.push('| configuration | TPS [rounds] | × base | gained over the previous step |', '|---|---:|---:|---:|');
+		let previous = tps(w, 'status', c16, 'handoff-top');
+		const base = tps(w, 'status', c16, 'base');
+		const m0 = w.medians.find(m => m.workload === 'status' && m.clients === c16 && m.config === 'handoff-top');
+		out.push(`| handoff-top (all of it) | ${fmt(previous, 0)} [${m0?.perRound.map(v => v.toFixed(0)).join(', ') ?? ''}] | ${fmt(previous / base)} | – |`);
+		for (const config of diagnose) {
+			const m = w.medians.find(x => x.workload === 'status' && x.clients === c16 && x.config === config);
+			if (!m) continue;
+			out.push(`| ${config} | ${fmt(m.tps, 0)} [${m.perRound.map(v => v.toFixed(0)).join(', ')}] | ${fmt(m.tps / base)} | ${fmt(((m.tps - previous) / previous) * 100, 0)} % |`);
+			previous = m.tps;
+		}
+		out.push(`| base | ${fmt(base, 0)} | 1.00 | ${fmt(((base - previous) / previous) * 100, 0)} % |`, '');
+	}
+	const a = {base: tps(w, 'status', c16, 'base'), ref: tps(w, 'status', c16, 'reference'), mon: tps(w, 'status', c16, 'handoff-top+monitor')};
+	const b = {base: tps(w, 'mix', c16, 'base'), mon: tps(w, 'mix', c16, 'handoff-top+monitor')};
+	out.push(`Targets at ${c16} clients with a monitor listening:`, '');
+	out.push(`- (a) ≥ 0.65 × base: ${fmt(a.mon / a.base)} → ${verdict(Number.isFinite(a.mon / a.base) ? a.mon / a.base >= 0.65 : undefined)}`);
+	out.push(`- (a) ≥ 1.7 × reference design: ${fmt(a.mon / a.ref)} → ${verdict(Number.isFinite(a.mon / a.ref) ? a.mon / a.ref >= 1.7 : undefined)}`);
+	out.push(`- (b) ≥ 0.85 × base: ${fmt(b.mon / b.base)} → ${verdict(Number.isFinite(b.mon / b.base) ? b.mon / b.base >= 0.85 : undefined)}`);
+	for (const config of ['handoff-top+P2-P4+monitor', 'handoff-top+P1-P4+monitor'] as WriteConfig[]) {
+		if (!present(config)) continue;
+		const pa = tps(w, 'status', c16, config);
+		const pb = tps(w, 'mix', c16, config);
+		out.push(`- with the proposed fixes (${config}): (a) ${fmt(pa / a.base)} × base, ${fmt(pa / a.ref)} × reference; (b) ${fmt(pb / b.base)} × base`);
+	}
+	out.push('');
+	if (w.triggerProfile?.length) {
+		out.push('Where a status change spends its time (EXPLAIN ANALYZE of 200 single-row status changes in one transaction, rolled back; trigger times include the statements they run):', '');
+		out.push('| schema | execution ms (200 changes) | triggers (ms) |', '|---|---:|---|');
+		for (const p of w.triggerProfile) out.push(`| ${p.config} | ${fmt(p.executionMs, 1)} | ${p.triggers.map(t => `${t.name} ${fmt(t.ms, 1)}`).join(', ')} |`);
+		out.push('');
+	}
+	return out;
+}
+
+function dashboardSection(d: DashboardResult): string[] {
+	const out: string[] = ['## 2. Dashboard cost at scale', ''];
+	out.push(`Scale ${d.scale} of the issue's volume (loaded in ${fmt(d.loadSeconds, 0)} s): ` + Object.entries(d.rows).map(([k, v]) => `${k} ${v.toLocaleString('en-US')}`).join(', ') + '.', '');
+	if (Number.isFinite(d.rollup.initialMs)) {
+		out.push(
+			`Rollups (sql/migrations/005_latency_rollups.sql): first build ${fmt(d.rollup.initialMs / 1000, 1)} s; the per-minute refresh (redoes the 5-minute grace window) ${fmt(d.rollup.steadyMs, 0)} ms; ` +
+				`${d.rollup.minuteRows} 1-minute rows, ${d.rollup.tenMinuteRows} 10-minute rows, ${d.rollup.hourRows} hourly rows, ${d.rollup.histogramRows} histogram rows (8 days kept). p95 error bound: ${d.bucketBound}.`,
+			'',
+		);
+	}
+	out.push('Every query one refresh of each screen runs (sql/queries/*.sql as they were at run time), client-side median; `explain` = server execution time from EXPLAIN ANALYZE; large sequential scans flagged.', '');
+	out.push('Queries run on a connection with the monitor\'s own settings (source/db/connection.ts, purpose monitor); "jit off" repeats them with `-c jit=off` added (a proposed monitor setting: JIT compilation of these short queries costs far more than it saves).', '');
+	out.push('| screen | total ms | verdict | total ms, jit off | verdict, jit off | target | queries (median ms / explain ms / jit off ms) |', '|---|---:|---|---:|---|---|---|');
+	for (const s of d.screens) {
+		const qs = s.queries
+			.map(q => (q.missing ? `${q.file}: missing` : q.error ? `${q.file}: error ${q.error}` : `${q.file} ${fmt(q.medianMs, 1)}/${fmt(q.explainMs ?? Number.NaN, 1)}${q.jitOffMs !== undefined ? `/${fmt(q.jitOffMs, 1)}` : ''}${q.jitUsed ? ' (JIT)' : ''}${q.seqScans.length ? ` (seq scan: ${q.seqScans.join('; ')})` : ''}`))
+			.join('; ');
+		const base = s.target === 'baseline';
+		out.push(`| ${s.screen} | ${fmt(s.totalMs, 1)} | ${base ? 'baseline' : verdict(s.met)} | ${base ? '–' : fmt(s.totalJitOffMs, 1)} | ${base ? '–' : verdict(s.metJitOff)} | ${s.target} | ${qs} |`);
+	}
+	out.push('');
+	if (d.accuracy) {
+		const a = d.accuracy;
+		out.push(
+			`Rollup accuracy against the exact raw rows (same snapshot), 24 h window: calls ${a.callsMatch ? 'identical for every operation' : 'DIFFER'}; ` +
+				`p95 max error ${fmt(a.maxErrorVsNearestRankPercent)} % against the nearest-rank p95 (percentile_disc; the bound applies to this) and ${fmt(a.maxP95ErrorPercent)} % against performance_monitoring_view's interpolated percentile_cont; ` +
+				`24 h sparkline calls ${a.seriesCallsRollup} vs ${a.seriesCallsExact} raw.`,
+			'',
+		);
+		out.push('| operation | calls | p95 exact (percentile_cont) | p95 nearest rank | p95 rollup | error vs nearest rank % |', '|---|---:|---:|---:|---:|---:|');
+		for (const p of a.perOperation) out.push(`| ${p.operation} | ${p.exactCalls} | ${fmt(p.exactP95)} | ${fmt(p.nearestRankP95)} | ${fmt(p.rollupP95)} | ${fmt(p.errorVsNearestRankPercent)} |`);
+		out.push('');
+	}
+	return out;
+}
+
+function latencySection(l: LatencyResult): string[] {
+	const out: string[] = ['## 3. Live latency: commit → delivered', ''];
+	out.push('A writer process changes session status at a steady rate (one unique status per event, several connections, up to 500 transactions/s), readers timestamp each event on arrival; latency = arrival − COMMIT acknowledged to the writer. The monitor adds up to 250 ms of batching (useEventBuffer flushMs) on top of the feed\'s delivery.', '');
+	out.push('| rate (events/s) | reader | achieved/s | events | lost | duplicated | p50 ms | p99 ms | max ms | p99 ≤ 250 ms at 1 000/s |', '|---:|---|---:|---:|---:|---:|---:|---:|---:|---|');
+	for (const r of l.rows) {
+		const target = r.targetRate === 1000 ? verdict(r.p99Ms <= 250 && r.lost === 0 && r.duplicated === 0) : r.lost === 0 && r.duplicated === 0 ? 'lossless' : '**loss/dup**';
+		out.push(`| ${r.targetRate} | ${r.reader} | ${fmt(r.achievedRate, 0)} | ${r.events} | ${r.lost} | ${r.duplicated} | ${fmt(r.p50Ms, 0)} | ${fmt(r.p99Ms, 0)} | ${fmt(r.maxMs, 0)} | ${target} |`);
+	}
+	out.push('', ...l.notes.map(n => `- ${n}`), '');
+	return out;
+}
+
+function monitorSection(m: MonitorCostResult, d?: DashboardResult): string[] {
+	const out: string[] = ['## 4. The monitor\'s own cost', ''];
+	out.push(`The built monitor (\`node bin/handoff-top.js --dsn … --interval 2\`) in tmux (120×36, CI unset), ${m.sessions} sessions.`, '');
+	out.push('| measure | value | target | verdict |', '|---|---:|---|---|');
+	out.push(`| CPU at idle (${m.idle.seconds} s) | ${fmt(m.idle.cpuPercent)} % of one core | ≤ 2 % | ${verdict(m.idle.cpuPercent <= 2)} |`);
+	out.push(`| RSS | ${fmt(m.load.rssMaxMb, 0)} MB (max) | ≤ 150 MB | ${verdict(m.load.rssMaxMb <= 150)} |`);
+	out.push(`| RSS growth at ${m.load.rate} events/s over ${m.load.seconds} s (whole run) | ${fmt(m.load.rssStartMb, 0)} → ${fmt(m.load.rssEndMb, 0)} MB, slope ${fmt(m.load.slopeMbPerMin, 3)} MB/min → ${fmt(m.load.projected30MinMb, 1)} MB / 30 min | ≤ 5 MB / 30 min | ${verdict(m.load.projected30MinMb <= 5)} |`);
+	out.push(`| RSS growth, second half of the run (after warm-up) | slope ${fmt(m.load.secondHalfSlopeMbPerMin, 3)} MB/min → ${fmt(m.load.secondHalfProjected30MinMb, 1)} MB / 30 min | ≤ 5 MB / 30 min | ${verdict(Number.isFinite(m.load.secondHalfProjected30MinMb) ? m.load.secondHalfProjected30MinMb <= 5 : undefined)} |`);
+	out.push(`| CPU at ${m.load.rate} events/s | ${fmt(m.load.cpuPercent)} % of one core | – | – |`);
+	if (d) {
+		const pick = (prefix: string) => d.screens.find(s => s.screen.startsWith(prefix));
+		const shares = ['1 live events', '2 sessions (top 20', '3 dormant', '4 performance, 1 h (rollups)', '4 performance, 24 h (rollups)']
+			.map(p => pick(p))
+			.filter((s): s is NonNullable<typeof s> => Boolean(s))
+			.map(s => `${s.screen}: ${fmt((s.totalMs / 2000) * 100)} %`);
+		out.push(`| database time of refreshes at a 2 s interval (from §2, scale ${d.scale}) | ${shares.join('; ')} of one core | – | – |`);
+	}
+	out.push('', ...m.notes.map(n => `- ${n}`), '');
+	return out;
+}
+
+function startupSection(s: StartupResult): string[] {
+	const out: string[] = ['## 5. Start-up', ''];
+	out.push(`${s.runs} interleaved runs each, medians.`, '');
+	out.push('| measure | ms | baseline ms | ratio | target | verdict |', '|---|---:|---:|---:|---|---|');
+	out.push(`| \`handoff-top --version\` vs \`node -e 0\` (spawn to exit) | ${fmt(s.versionMs, 0)} | ${fmt(s.nodeMs, 0)} | ${fmt(s.versionRatio)} | ≤ 2 | ${verdict(s.versionRatio <= 2)} |`);
+	if (s.frame) {
+		out.push(`| monitor's first frame vs \`node -e 0\` printing, both in tmux (spawn until the pane shows it) | ${fmt(s.frame.firstFrameMs, 0)} | ${fmt(s.frame.nodeInTmuxMs, 0)} | ${fmt(s.frame.ratio)} | ≤ 3 | ${verdict(s.frame.ratio <= 3)} |`);
+	}
+	out.push('', ...s.notes.map(n => `- ${n}`), '');
+	return out;
+}
+
+export function writeReport(file: string, r: Report, root: string): void {
+	let commit = 'unknown';
+	try {
+		commit = execSync('git rev-parse --short HEAD', {cwd: root, stdio: ['ignore', 'pipe', 'ignore']}).toString().trim();
+	} catch {
+		// not a checkout
+	}
+	const version = (JSON.parse(readFileSync(`${root}/package.json`, 'utf8')) as {version: string}).version;
+	const lines: string[] = [
+		'# Benchmarks',
+		'',
+		`Generated by \`npm run bench${r.argv.length ? ` -- ${r.argv.join(' ')}` : ''}\` (profile **${r.profile}**) on ${r.startedAt.toISOString()}, handoff-top ${version} at commit ${commit} (plus the working tree). ` +
+			`Every number below comes from that one run; ratios compare configurations measured side by side in it. Do not edit by hand: rerun.`,
+		'',
+		'## Machine and server',
+		'',
+		`- ${r.machine.nproc} CPUs (${r.machine.cpu}), ${r.machine.memoryGb} GB memory, ${r.machine.os}, Node ${r.machine.node}; load average at start ${r.machine.loadAtStart} (shared machine: absolute numbers are noisy, ratios less so).`,
+		`- ${r.server.embedded ? 'Embedded' : 'External'} server: ${r.server.version}`,
+		`- Settings: ${Object.entries(r.server.settings).map(([k, v]) => `${k}=${v}`).join(', ')}`,
+		'',
+		'## How to reproduce',
+		'',
+		'- Everything: `npm run bench` (quick profile, a few minutes, embedded PostgreSQL 18, writes this file); `npm run bench -- --full` for the issue\'s scale (10 M performance_logs, 1 M sessions, 10 M context_history; about an hour); `--dsn postgres://user:pw@host:port/db` to use an external server (the role must be able to CREATE DATABASE; pgbench must be installed).',
+		'- One section: `npm run bench -- --only write` (or `dashboard`, `latency`, `monitor`, `startup`; comma-separated). Write-cost overrides: `--clients 1,16 --duration 20 --rounds 3 --workloads status,mix`, `--proposals` (measure bench/proposals/, default in --full), `--diagnose` (the piece-by-piece table; default in quick and full).',
+		'- The full-scale dashboard appendix (if present): `npm run bench -- --full --only dashboard --out bench/results/full-dashboard.md`; `npm run bench` appends that file as it is, with its own date and command.',
+		'- §1 uses bench/workloads/*.sql with pgbench; the reference design is sql/reference/reference_design.sql on top of sql/reference/base_schema.sql. §2 uses bench/workloads/dashboard_data.sql and the queries in sql/queries/. §3–§5 use bench/probes/ and the built binary (`npm run build` first).',
+		'- CI smoke (numbers meaningless, only checks that every benchmark runs): `npm run bench -- --smoke` (report goes to the temp directory).',
+		'',
+	];
+	if (r.errors.length) {
+		lines.push('## Sections that failed in this run', '', ...r.errors.map(e => `- ${e.section}: ${e.message}`), '');
+	}
+	if (r.write) lines.push(...writeSection(r.write));
+	if (r.dashboard) lines.push(...dashboardSection(r.dashboard));
+	if (r.latency) lines.push(...latencySection(r.latency));
+	if (r.monitor) lines.push(...monitorSection(r.monitor, r.dashboard));
+	if (r.startup) lines.push(...startupSection(r.startup));
+	if (r.finishedAt) lines.push(`Run took ${fmt((r.finishedAt.getTime() - r.startedAt.getTime()) / 60_000, 1)} min.`, '');
+	const appendix = path.join(root, 'bench', 'results', 'full-dashboard.md');
+	const appendixLog = path.join(root, 'bench', 'results', 'full-dashboard.log');
+	if (path.resolve(file) === path.join(root, 'BENCHMARKS.md')) {
+		if (existsSync(appendix)) {
+			const text = readFileSync(appendix, 'utf8').replace(/^# Benchmarks\n/, '').replace(/^## /gm, '### ');
+			lines.push('## Appendix: dashboard at full scale (a separate run)', '', text.trim(), '');
+		} else if (existsSync(appendixLog)) {
+			lines.push(
+				'## Appendix: dashboard at full scale (a separate run, its console output)',
+				'',
+				'`npm run bench -- --full --only dashboard` on the same machine (1 M sessions, 10 M context_history, 10 M performance_logs of which 1.2 M in the last 24 h). ' +
+					'Per screen: total ms with the monitor\'s connection settings, (total with jit=off), then each query\'s median ms; "error" is the monitor\'s 5 s statement_timeout. ' +
+					'Its report file was not written (the output folder was missing, since fixed), so this is the run\'s log as printed: bench/results/full-dashboard.log.',
+				'',
+				'```',
+				readFileSync(appendixLog, 'utf8').trim(),
+				'```',
+				'',
+			);
+		}
+	}
+	mkdirSync(path.dirname(path.resolve(file)), {recursive: true});
+	writeFileSync(file, `${lines.join('\n')}\n`);
+}

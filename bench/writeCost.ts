@@ -1,0 +1,222 @@
+// Benchmark 1: what the enhancement costs the handoff server's writes.
+// pgbench runs the workloads of bench/workloads against four databases on one
+// server - base schema, the spec's reference design, handoff-top with no
+// monitor, handoff-top with a monitor listening - interleaved round by round
+// (the order rotates each round) so machine noise hits all alike.
+import {readFileSync} from 'node:fs';
+import path from 'node:path';
+import {createDatabase, dropDatabase, installSchema, withClient, type BenchServer, type SchemaKind} from './lib/server.js';
+import {startListener, type Listener} from './lib/listener.js';
+import {median, rotate, run} from './lib/util.js';
+
+export type WriteConfig =
+	| 'base'
+	| 'reference'
+	| 'handoff-top'
+	| 'handoff-top+monitor'
+	| 'handoff-top+P2-P4+monitor'
+	| 'handoff-top+P1-P4+monitor'
+	| 'D1 -notify trigger'
+	| 'D2 -lifecycle row'
+	| 'D3 -other row triggers'
+	| 'D4 -enhancement indexes';
+/** --diagnose: handoff-top with its write-path pieces taken away one by one (cumulative), to see what each costs. */
+const diagnoseConfigs: WriteConfig[] = ['D1 -notify trigger', 'D2 -lifecycle row', 'D3 -other row triggers', 'D4 -enhancement indexes'];
+const diagnoseSql: string[] = [
+	'ALTER TABLE session_lifecycle DISABLE TRIGGER notify_lifecycle_listeners',
+	'ALTER TABLE sessions DISABLE TRIGGER log_session_lifecycle',
+	'ALTER TABLE sessions DISABLE TRIGGER update_sessions_last_activity; ALTER TABLE sessions DISABLE TRIGGER enforce_archived_session_read_only',
+	'DROP INDEX idx_sessions_last_activity_at, idx_sessions_is_dormant, idx_sessions_archived_at, idx_sessions_retention_policy, idx_sessions_status_last_activity, idx_sessions_dormant_last_activity',
+];
+export const writeConfigs: WriteConfig[] = ['base', 'reference', 'handoff-top', 'handoff-top+monitor', 'handoff-top+P2-P4+monitor', 'handoff-top+P1-P4+monitor'];
+/** The proposed fixes to migrations 001-004 (bench/proposals), measured at the largest client count only. */
+const proposalConfigs: WriteConfig[] = ['handoff-top+P2-P4+monitor', 'handoff-top+P1-P4+monitor'];
+const patches: Partial<Record<WriteConfig, string[]>> = {
+	'handoff-top+P2-P4+monitor': ['write_path_fixes.sql'],
+	'handoff-top+P1-P4+monitor': ['write_path_fixes.sql', 'write_path_p1.sql'],
+};
+const monitored = (config: WriteConfig) => config.endsWith('+monitor');
+
+export type WorkloadName = 'status' | 'mix';
+export const workloadFiles: Record<WorkloadName, Array<[file: string, weight: number]>> = {
+	status: [['status_change.sql', 1]],
+	mix: [
+		['mix_register.sql', 1],
+		['mix_context.sql', 4],
+		['mix_handoff.sql', 1],
+		['mix_status.sql', 2],
+		['mix_performance.sql', 4],
+	],
+};
+
+export type WriteOptions = {
+	durationS: number;
+	rounds: number;
+	clients: number[];
+	sessions: number;
+	workloads: WorkloadName[];
+	pgbench: string;
+	/** Also measure the proposed fixes (bench/proposals). */
+	proposals: boolean;
+	/** Also measure handoff-top with its write-path pieces removed one by one (status workload, largest client count). */
+	diagnose?: boolean;
+};
+
+export type WriteSample = {workload: WorkloadName; clients: number; config: WriteConfig; round: number; tps: number; latencyMs: number; failed: number};
+
+export type WriteResult = {
+	options: Omit<WriteOptions, 'pgbench'> & {pgbench: string; pgbenchVersion: string};
+	listenerKind: string;
+	monitorEventsRead: number;
+	samples: WriteSample[];
+	/** median TPS per workload/clients/config */
+	medians: Array<{workload: WorkloadName; clients: number; config: WriteConfig; tps: number; perRound: number[]}>;
+	triggerProfile?: TriggerProfile[];
+};
+
+export type TriggerProfile = {config: WriteConfig; statement: string; executionMs: number; triggers: Array<{name: string; ms: number; calls: number}>};
+
+const schemaOf: Record<WriteConfig, SchemaKind> = {
+	base: 'base',
+	reference: 'reference',
+	'handoff-top': 'handoff-top',
+	'handoff-top+monitor': 'handoff-top',
+	'handoff-top+P2-P4+monitor': 'handoff-top',
+	'handoff-top+P1-P4+monitor': 'handoff-top',
+	'D1 -notify trigger': 'handoff-top',
+	'D2 -lifecycle row': 'handoff-top',
+	'D3 -other row triggers': 'handoff-top',
+	'D4 -enhancement indexes': 'handoff-top',
+};
+
+function parsePgbench(out: string): {tps: number; latencyMs: number; failed: number} {
+	const tps = /tps = ([\d.]+)/.exec(out);
+	const latency = /latency average = ([\d.]+) ms/.exec(out);
+	const failed = /number of failed transactions: (\d+)/.exec(out);
+	if (!tps) throw new Error(`cannot read pgbench output:\n${out}`);
+	return {tps: Number(tps[1]), latencyMs: latency ? Number(latency[1]) : Number.NaN, failed: failed ? Number(failed[1]) : 0};
+}
+
+export async function runWriteCost(
+	server: BenchServer,
+	root: string,
+	options: WriteOptions,
+	log: (line: string) => void,
+): Promise<WriteResult> {
+	const dir = path.join(root, 'bench', 'workloads');
+	const sessionsSql = (file: string) => readFileSync(path.join(dir, file), 'utf8').replaceAll(':sessions', String(options.sessions));
+	const dbs = new Map<WriteConfig, {name: string; url: string}>();
+	const listeners: Listener[] = [];
+	let listenerNote = '';
+	const configs = [...writeConfigs.filter(c => options.proposals || !proposalConfigs.includes(c)), ...(options.diagnose ? diagnoseConfigs : [])];
+	const pgbenchVersion = (await run(options.pgbench, ['--version'])).stdout.trim();
+	try {
+		for (const config of configs) {
+			const db = await createDatabase(server.adminUrl, `bench_write_${config.replace(/[^a-z]/g, '')}`);
+			dbs.set(config, db);
+			await installSchema(db.url, schemaOf[config], root);
+			await withClient(db.url, async c => {
+				for (const patch of patches[config] ?? []) await c.query(readFileSync(path.join(root, 'bench', 'proposals', patch), 'utf8'));
+				const step = diagnoseConfigs.indexOf(config);
+				for (let i = 0; i <= step; i++) await c.query(diagnoseSql[i]!);
+				if (config === 'base') await c.query(sessionsSql('setup_base.sql'));
+				await c.query(sessionsSql('setup_common.sql'));
+				await c.query('VACUUM ANALYZE');
+			});
+		}
+
+		log(`write cost: ${options.sessions} sessions per database, pgbench ${pgbenchVersion}`);
+		for (const config of configs.filter(monitored)) {
+			const listener = await startListener(root, dbs.get(config)!.url, true);
+			listeners.push(listener);
+			listenerNote = listener.note;
+		}
+		log(`write cost: monitor = ${listenerNote}`);
+
+		const samples: WriteSample[] = [];
+		for (const workload of options.workloads) {
+			for (const clients of options.clients) {
+				for (let round = 0; round < options.rounds; round++) {
+					const maxClients = Math.max(...options.clients);
+					for (const config of rotate(configs, round + clients)) {
+						if (proposalConfigs.includes(config) && clients !== maxClients) continue;
+						if (diagnoseConfigs.includes(config) && (clients !== maxClients || workload !== 'status')) continue;
+						const db = dbs.get(config)!;
+						await withClient(db.url, c => c.query('CHECKPOINT'));
+						const args = ['-n', '-M', 'prepared', '-c', String(clients), '-j', String(Math.min(clients, 2)), '-T', String(options.durationS), '-D', `sessions=${options.sessions}`];
+						for (const [file, weight] of workloadFiles[workload]) args.push('-f', `${path.join(dir, file)}@${weight}`);
+						args.push(db.url);
+						const r = await run(options.pgbench, args, {timeoutMs: (options.durationS + 60) * 1000});
+						if (r.code !== 0 && !/tps = /.test(r.stdout)) throw new Error(`pgbench failed for ${config}: ${r.stderr || r.stdout}`);
+						const parsed = parsePgbench(r.stdout);
+						samples.push({workload, clients, config, round, ...parsed});
+						log(`  ${workload} c=${clients} round ${round + 1}/${options.rounds} ${config.padEnd(20)} ${parsed.tps.toFixed(0)} tps`);
+					}
+				}
+			}
+		}
+
+		const monitorEventsRead = listeners.reduce((sum, l) => sum + l.events(), 0);
+		for (const l of listeners.splice(0)) await l.stop();
+
+		const triggerProfile: TriggerProfile[] = [];
+		for (const config of configs.filter(c => c === 'base' || c === 'reference' || c === 'handoff-top' || proposalConfigs.includes(c) || diagnoseConfigs.includes(c))) {
+			triggerProfile.push(await profileStatusChange(dbs.get(config)!.url, config));
+		}
+
+		const medians: WriteResult['medians'] = [];
+		for (const workload of options.workloads) {
+			for (const clients of options.clients) {
+				for (const config of configs) {
+					const perRound = samples.filter(s => s.workload === workload && s.clients === clients && s.config === config).map(s => s.tps);
+					if (perRound.length > 0) medians.push({workload, clients, config, tps: median(perRound), perRound});
+				}
+			}
+		}
+
+		return {
+			options: {durationS: options.durationS, rounds: options.rounds, clients: options.clients, sessions: options.sessions, workloads: options.workloads, proposals: options.proposals, pgbench: options.pgbench, pgbenchVersion},
+			listenerKind: listenerNote,
+			monitorEventsRead,
+			samples,
+			medians,
+			triggerProfile,
+		};
+	} finally {
+		for (const l of listeners) await l.stop().catch(() => {});
+		for (const db of dbs.values()) await dropDatabase(server.adminUrl, db.name);
+	}
+}
+
+/** Where one status change spends its time: EXPLAIN ANALYZE of 200 status
+ * changes in one transaction (rolled back), with per-trigger times. */
+async function profileStatusChange(url: string, config: WriteConfig): Promise<TriggerProfile> {
+	const statement = "UPDATE sessions SET status = CASE status WHEN 'active' THEN 'paused' ELSE 'active' END WHERE session_key = 'bench-' || $1";
+	return withClient(url, async c => {
+		await c.query('BEGIN');
+		try {
+			let executionMs = 0;
+			const triggers = new Map<string, {ms: number; calls: number}>();
+			for (let i = 1; i <= 200; i++) {
+				const {rows} = await c.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${statement.replace('$1', `'${i}'`)}`);
+				const plan = rows[0]['QUERY PLAN'][0];
+				executionMs += plan['Execution Time'];
+				for (const t of plan['Triggers'] ?? []) {
+					const entry = triggers.get(t['Trigger Name']) ?? {ms: 0, calls: 0};
+					entry.ms += t['Time'];
+					entry.calls += t['Calls'];
+					triggers.set(t['Trigger Name'], entry);
+				}
+			}
+
+			return {
+				config,
+				statement: 'status change x200',
+				executionMs,
+				triggers: [...triggers].map(([name, t]) => ({name, ...t})).sort((a, b) => b.ms - a.ms),
+			};
+		} finally {
+			await c.query('ROLLBACK');
+		}
+	});
+}
