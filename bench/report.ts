@@ -56,7 +56,7 @@ function writeSection(w: WriteResult): string[] {
 		'',
 	);
 	const present = (config: WriteConfig) => w.medians.some(m => m.config === config);
-	const configs = (['base', 'reference', 'handoff-top', 'handoff-top+monitor', 'handoff-top+P2-P4+monitor', 'handoff-top+P1-P4+monitor'] as WriteConfig[]).filter(present);
+	const configs = (['base', 'reference', 'handoff-top', 'handoff-top+monitor', 'handoff-top+P1+monitor'] as WriteConfig[]).filter(present);
 	const diagnose = (['D1 -notify trigger', 'D2 -lifecycle row', 'D3 -other row triggers', 'D4 -enhancement indexes'] as WriteConfig[]).filter(present);
 	for (const workload of w.options.workloads) {
 		const title = workload === 'status' ? '(a) session status changes' : '(b) realistic mix: register 1 : append context 4 : request handoff 1 : change status 2 : log performance 4';
@@ -65,8 +65,7 @@ function writeSection(w: WriteResult): string[] {
 			['monitor/base', 'handoff-top+monitor', 'base'],
 			['monitor/reference', 'handoff-top+monitor', 'reference'],
 			['handoff-top/base', 'handoff-top', 'base'],
-			...(present('handoff-top+P2-P4+monitor') ? [['P2-P4+monitor/base', 'handoff-top+P2-P4+monitor', 'base'] as [string, WriteConfig, WriteConfig]] : []),
-			...(present('handoff-top+P1-P4+monitor') ? [['P1-P4+monitor/base', 'handoff-top+P1-P4+monitor', 'base'] as [string, WriteConfig, WriteConfig]] : []),
+			...(present('handoff-top+P1+monitor') ? [['P1+monitor/base', 'handoff-top+P1+monitor', 'base'] as [string, WriteConfig, WriteConfig]] : []),
 		];
 		out.push(`| clients | ${configs.join(' | ')} | ${ratioCols.map(r => r[0]).join(' | ')} |`);
 		out.push(`|---:|${configs.map(() => '---:').join('|')}|${ratioCols.map(() => '---:').join('|')}|`);
@@ -80,7 +79,7 @@ function writeSection(w: WriteResult): string[] {
 		}
 		out.push('');
 	}
-	out.push('Configurations: base = sql/reference/base_schema.sql; reference = base + sql/reference/reference_design.sql (the spec\'s triggers as its reference implementation writes them, one pg_notify per lifecycle row, nobody listening); handoff-top = migrations 001-005; +monitor = with a monitor listening (below); +P2-P4 / +P1-P4 = with the proposed fixes of bench/proposals/ applied after the migrations (measured at the largest client count only).', '');
+	out.push('Configurations: base = sql/reference/base_schema.sql; reference = base + sql/reference/reference_design.sql (the spec\'s triggers as its reference implementation writes them, one pg_notify per lifecycle row, nobody listening); handoff-top = migrations 001-005; +monitor = with a monitor listening (below); +P1 = with the proposed change of bench/proposals/write_path_p1.sql applied after the migrations (P2-P4, measured earlier, are now part of migrations 001-003) (measured at the largest client count only).', '');
 
 	const c16 = Math.max(...w.options.clients);
 	if (diagnose.length > 0) {
@@ -104,7 +103,7 @@ function writeSection(w: WriteResult): string[] {
 	out.push(`- (a) ≥ 0.65 × base: ${fmt(a.mon / a.base)} → ${verdict(Number.isFinite(a.mon / a.base) ? a.mon / a.base >= 0.65 : undefined)}`);
 	out.push(`- (a) ≥ 1.7 × reference design: ${fmt(a.mon / a.ref)} → ${verdict(Number.isFinite(a.mon / a.ref) ? a.mon / a.ref >= 1.7 : undefined)}`);
 	out.push(`- (b) ≥ 0.85 × base: ${fmt(b.mon / b.base)} → ${verdict(Number.isFinite(b.mon / b.base) ? b.mon / b.base >= 0.85 : undefined)}`);
-	for (const config of ['handoff-top+P2-P4+monitor', 'handoff-top+P1-P4+monitor'] as WriteConfig[]) {
+	for (const config of ['handoff-top+P1+monitor'] as WriteConfig[]) {
 		if (!present(config)) continue;
 		const pa = tps(w, 'status', c16, config);
 		const pb = tps(w, 'mix', c16, config);

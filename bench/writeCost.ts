@@ -14,8 +14,7 @@ export type WriteConfig =
 	| 'reference'
 	| 'handoff-top'
 	| 'handoff-top+monitor'
-	| 'handoff-top+P2-P4+monitor'
-	| 'handoff-top+P1-P4+monitor'
+	| 'handoff-top+P1+monitor'
 	| 'D1 -notify trigger'
 	| 'D2 -lifecycle row'
 	| 'D3 -other row triggers'
@@ -28,12 +27,11 @@ const diagnoseSql: string[] = [
 	'ALTER TABLE sessions DISABLE TRIGGER update_sessions_last_activity; ALTER TABLE sessions DISABLE TRIGGER enforce_archived_session_read_only',
 	'DROP INDEX idx_sessions_last_activity_at, idx_sessions_is_dormant, idx_sessions_archived_at, idx_sessions_retention_policy, idx_sessions_status_last_activity, idx_sessions_dormant_last_activity',
 ];
-export const writeConfigs: WriteConfig[] = ['base', 'reference', 'handoff-top', 'handoff-top+monitor', 'handoff-top+P2-P4+monitor', 'handoff-top+P1-P4+monitor'];
+export const writeConfigs: WriteConfig[] = ['base', 'reference', 'handoff-top', 'handoff-top+monitor', 'handoff-top+P1+monitor'];
 /** The proposed fixes to migrations 001-004 (bench/proposals), measured at the largest client count only. */
-const proposalConfigs: WriteConfig[] = ['handoff-top+P2-P4+monitor', 'handoff-top+P1-P4+monitor'];
+const proposalConfigs: WriteConfig[] = ['handoff-top+P1+monitor'];
 const patches: Partial<Record<WriteConfig, string[]>> = {
-	'handoff-top+P2-P4+monitor': ['write_path_fixes.sql'],
-	'handoff-top+P1-P4+monitor': ['write_path_fixes.sql', 'write_path_p1.sql'],
+	'handoff-top+P1+monitor': ['write_path_p1.sql'],
 };
 const monitored = (config: WriteConfig) => config.endsWith('+monitor');
 
@@ -81,8 +79,7 @@ const schemaOf: Record<WriteConfig, SchemaKind> = {
 	reference: 'reference',
 	'handoff-top': 'handoff-top',
 	'handoff-top+monitor': 'handoff-top',
-	'handoff-top+P2-P4+monitor': 'handoff-top',
-	'handoff-top+P1-P4+monitor': 'handoff-top',
+	'handoff-top+P1+monitor': 'handoff-top',
 	'D1 -notify trigger': 'handoff-top',
 	'D2 -lifecycle row': 'handoff-top',
 	'D3 -other row triggers': 'handoff-top',

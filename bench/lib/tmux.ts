@@ -2,6 +2,12 @@
 import {readFileSync} from 'node:fs';
 import {run, sleep} from './util.js';
 
+/** A tmux server of the benchmark's own: the default server exits when its last
+ * session ends, and a new session racing that exit fails ("server exited
+ * unexpectedly"); other tmux users (the tests, a person) are left alone too. */
+const socket = `handoff-top-bench-${process.pid}`;
+const tmux = (args: string[], options: {timeoutMs: number}) => run('tmux', ['-L', socket, ...args], options);
+
 export async function tmuxAvailable(): Promise<boolean> {
 	try {
 		return (await run('tmux', ['-V'], {timeoutMs: 5000})).code === 0;
@@ -11,20 +17,20 @@ export async function tmuxAvailable(): Promise<boolean> {
 }
 
 export async function tmuxStart(name: string, command: string): Promise<void> {
-	const r = await run('tmux', ['new-session', '-d', '-x', '120', '-y', '36', '-s', name, command], {timeoutMs: 10_000});
+	const r = await tmux(['new-session', '-d', '-x', '120', '-y', '36', '-s', name, command], {timeoutMs: 10_000});
 	if (r.code !== 0) throw new Error(`tmux: ${r.stderr}`);
 }
 
 export async function tmuxCapture(name: string): Promise<string> {
-	return (await run('tmux', ['capture-pane', '-p', '-t', name], {timeoutMs: 5000})).stdout;
+	return (await tmux(['capture-pane', '-p', '-t', name], {timeoutMs: 5000})).stdout;
 }
 
 export async function tmuxKill(name: string): Promise<void> {
-	await run('tmux', ['kill-session', '-t', name], {timeoutMs: 5000}).catch(() => {});
+	await tmux(['kill-session', '-t', name], {timeoutMs: 5000}).catch(() => {});
 }
 
 export async function tmuxPanePid(name: string): Promise<number> {
-	const r = await run('tmux', ['display', '-p', '-t', name, '#{pane_pid}'], {timeoutMs: 5000});
+	const r = await tmux(['display', '-p', '-t', name, '#{pane_pid}'], {timeoutMs: 5000});
 	return Number(r.stdout.trim());
 }
 

@@ -1,5 +1,5 @@
 -- Proposed change P1 to migration 001 (measured by `npm run bench` as
--- 'handoff-top+P1-P4+monitor', applied after write_path_fixes.sql):
+-- 'handoff-top+P1+monitor', applied after the migrations):
 -- log_session_lifecycle runs only for updates that change a lifecycle column
 -- (a WHEN clause), so activity updates from context and handoff inserts no
 -- longer call it. A WHEN clause cannot read OLD on INSERT, so creation gets its

@@ -21,8 +21,10 @@ let server: EmbeddedServer | undefined;
 let cli: BuiltCli | undefined;
 let dir: string;
 
+const tmuxSocket = `handoff-top-e2e-${process.pid}`;
 function tmux(...args: string[]): string {
-	return execFileSync('tmux', args, {encoding: 'utf8'});
+	// a server of this file's own: the default one exits with its last session, racing the next new-session
+	return execFileSync('tmux', ['-L', tmuxSocket, ...args], {encoding: 'utf8'});
 }
 
 function capture(name = session): string {
@@ -53,6 +55,12 @@ afterAll(async () => {
 		} catch {
 			// already gone
 		}
+	}
+
+	try {
+		tmux('kill-server');
+	} catch {
+		// no sessions left: the server is gone already
 	}
 
 	await server?.stop();
