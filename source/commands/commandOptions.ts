@@ -1,7 +1,8 @@
-// Flag checking shared by tail and snapshot: zod schemas, and one usage line
-// naming the flag when a value is wrong.
+// Flag checking shared by tail, snapshot and the monitor: zod schemas, and
+// one usage line naming the flag when a value is wrong.
 import {z} from 'zod';
 import {CliError, exitCodes} from '../exitCodes.js';
+import {chartWindowNames, type ChartWindow} from '../queries/common.js';
 
 const relative = /^(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d)$/;
 const unitMs: Record<string, number> = {s: 1000, sec: 1000, m: 60_000, min: 60_000, h: 3_600_000, d: 86_400_000};
@@ -27,6 +28,19 @@ export const sinceSchema = z.string().transform((value, context) => {
 });
 
 export const dsnSchema = z.string().min(1, 'must not be empty');
+
+/** --threshold: the success rate (%) under which an operation stands out. */
+export const thresholdFlag = z
+	.number({error: 'must be a success rate in percent'})
+	.refine(Number.isFinite, 'must be a success rate in percent')
+	.min(0, 'must be between 0 and 100')
+	.max(100, 'must be between 0 and 100')
+	.default(95);
+
+/** --window: the span of the charts. */
+export const windowFlag = z
+	.enum(chartWindowNames as [ChartWindow, ...ChartWindow[]], {error: 'must be 1h, 6h or 24h'})
+	.default('1h');
 
 /** Parses flags with a schema; a failure is one usage line naming the flag. */
 export function checkFlags<S extends z.ZodType>(schema: S, flags: Record<string, unknown>): z.output<S> {

@@ -9,26 +9,21 @@ import {connect, resolveConnection} from '../db/connection.js';
 import {sqlText} from '../db/sqlText.js';
 import {CliError, exitCodes} from '../exitCodes.js';
 import {agents, eventJson, eventSummary, eventSymbols} from '../feed/eventText.js';
-import {chartWindowNames, type ChartWindow} from '../queries/common.js';
+import type {ChartWindow} from '../queries/common.js';
 import {dormantSessions} from '../queries/dormant.js';
 import {eventCounts, recentEvents} from '../queries/events.js';
 import {metricsLatest} from '../queries/metrics.js';
 import {latencySeries, performanceTable} from '../queries/performance.js';
 import {schemaState, type SchemaState} from '../queries/schema.js';
 import {sessionsPage} from '../queries/sessions.js';
-import {checkFlags, dsnSchema} from './commandOptions.js';
+import {checkFlags, dsnSchema, thresholdFlag, windowFlag} from './commandOptions.js';
 import {duration, sparkline, textTable} from './textTable.js';
 
 export const snapshotOptions = z.object({
 	dsn: dsnSchema.optional(),
 	json: z.boolean().default(false),
-	threshold: z
-		.number({error: 'must be a success rate in percent'})
-		.refine(Number.isFinite, 'must be a success rate in percent')
-		.min(0, 'must be between 0 and 100')
-		.max(100, 'must be between 0 and 100')
-		.default(95),
-	window: z.enum(chartWindowNames as [ChartWindow, ...ChartWindow[]], {error: 'must be 1h, 6h or 24h'}).default('1h'),
+	threshold: thresholdFlag,
+	window: windowFlag,
 	limit: z.number({error: 'must be a number of rows'}).int('must be a whole number').min(1, 'must be at least 1').max(1000, 'must be at most 1000').default(10),
 });
 export type SnapshotOptions = z.input<typeof snapshotOptions> & {

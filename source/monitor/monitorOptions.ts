@@ -1,12 +1,14 @@
 // The monitor's options, checked with zod before Ink and React load, so a bad
 // flag answers at once with a usage error.
 import {z} from 'zod';
+import {dsnSchema, thresholdFlag, windowFlag} from '../commands/commandOptions.js';
 import {CliError, exitCodes} from '../exitCodes.js';
+import {chartWindowNames, type ChartWindow} from '../queries/common.js';
 
 export const screenNames = ['events', 'sessions', 'dormant', 'performance', 'metrics', 'schema'] as const;
 export type ScreenName = (typeof screenNames)[number];
-export const chartWindows = ['1h', '6h', '24h'] as const;
-export type ChartWindow = (typeof chartWindows)[number];
+export const chartWindows = chartWindowNames;
+export type {ChartWindow};
 
 /** 'events', '1', 'perf', 'Sessions' → a screen name; undefined when nothing matches. */
 export function findScreen(text: string): ScreenName | undefined {
@@ -17,7 +19,7 @@ export function findScreen(text: string): ScreenName | undefined {
 }
 
 const monitorOptionsSchema = z.object({
-	dsn: z.string().min(1, 'must not be empty').optional(),
+	dsn: dsnSchema.optional(),
 	interval: z
 		.number({error: 'must be a number of seconds'})
 		.refine(Number.isFinite, 'must be a number of seconds')
@@ -26,13 +28,8 @@ const monitorOptionsSchema = z.object({
 		.default(2),
 	write: z.boolean().default(false),
 	color: z.boolean().default(true),
-	threshold: z
-		.number({error: 'must be a success rate in percent'})
-		.refine(Number.isFinite, 'must be a success rate in percent')
-		.min(0, 'must be between 0 and 100')
-		.max(100, 'must be between 0 and 100')
-		.default(95),
-	window: z.enum(chartWindows, {error: 'must be 1h, 6h or 24h'}).default('1h'),
+	threshold: thresholdFlag,
+	window: windowFlag,
 	screen: z
 		.string()
 		.optional()

