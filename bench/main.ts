@@ -23,7 +23,7 @@ import {writeReport, machineInfo, type Report} from './report.js';
 const sections = ['write', 'dashboard', 'latency', 'monitor', 'startup'] as const;
 type Section = (typeof sections)[number];
 
-type Args = {profile: ProfileName; dsn?: string; only: Set<Section>; out: string; rerender: boolean; write: Partial<{clients: number[]; durationS: number; rounds: number; workloads: WorkloadName[]; proposals: boolean; diagnose: boolean}>};
+type Args = {profile: ProfileName; dsn?: string; only: Set<Section>; out: string; rerender: boolean; write: Partial<{clients: number[]; durationS: number; rounds: number; workloads: WorkloadName[]; previous: boolean; diagnose: boolean}>};
 
 function parseArgs(argv: string[], root: string): Args {
 	let profile: ProfileName = 'quick';
@@ -48,8 +48,8 @@ function parseArgs(argv: string[], root: string): Args {
 		else if (a.startsWith('--duration')) write.durationS = Number(value());
 		else if (a.startsWith('--rounds')) write.rounds = Number(value());
 		else if (a.startsWith('--workloads')) write.workloads = value().split(',') as WorkloadName[];
-		else if (a === '--no-proposals') write.proposals = false;
-		else if (a === '--proposals') write.proposals = true;
+		else if (a === '--no-previous') write.previous = false;
+		else if (a === '--previous') write.previous = true;
 		else if (a === '--diagnose') write.diagnose = true;
 		else if (a === '--rerender') rerender = true;
 		else if (a.startsWith('--only')) {
@@ -57,7 +57,7 @@ function parseArgs(argv: string[], root: string): Args {
 			for (const n of names) if (!sections.includes(n)) throw new Error(`unknown section '${n}' (${sections.join(', ')})`);
 			only = new Set(names);
 		} else if (a === '--help' || a === '-h') {
-			process.stdout.write('npm run bench -- [--full | --smoke] [--dsn URL] [--only write,dashboard,latency,monitor,startup] [--out FILE] [--rerender]\n  write section overrides: [--clients 1,16] [--duration S] [--rounds N] [--workloads status,mix] [--proposals | --no-proposals] [--diagnose]\n');
+			process.stdout.write('npm run bench -- [--full | --smoke] [--dsn URL] [--only write,dashboard,latency,monitor,startup] [--out FILE] [--rerender]\n  write section overrides: [--clients 1,16] [--duration S] [--rounds N] [--workloads status,mix] [--previous | --no-previous] [--diagnose]\n');
 			process.exit(0);
 		} else throw new Error(`unknown flag '${a}'`);
 	}

@@ -7,7 +7,7 @@ import type {DashboardResult} from './dashboard.js';
 import type {LatencyResult} from './liveLatency.js';
 import type {MonitorCostResult} from './monitorCost.js';
 import type {StartupResult} from './startup.js';
-import type {WriteConfig, WriteResult} from './writeCost.js';
+import {lifecyclePieceConfigs, type WriteConfig, type WriteResult} from './writeCost.js';
 import {fmt} from './lib/util.js';
 
 export type Report = {
@@ -56,8 +56,9 @@ function writeSection(w: WriteResult): string[] {
 		'',
 	);
 	const present = (config: WriteConfig) => w.medians.some(m => m.config === config);
-	const configs = (['base', 'reference', 'handoff-top', 'handoff-top+monitor', 'handoff-top+P1+monitor'] as WriteConfig[]).filter(present);
-	const diagnose = (['D1 -notify trigger', 'D2 -lifecycle row', 'D3 -other row triggers', 'D4 -enhancement indexes'] as WriteConfig[]).filter(present);
+	const configs = (['base', 'reference', 'handoff-top 001-005', 'handoff-top', 'handoff-top+monitor'] as WriteConfig[]).filter(present);
+	const diagnose = (['D1 -lifecycle row', 'D2 -other row triggers', 'D3 -enhancement indexes'] as WriteConfig[]).filter(present);
+	const pieces = lifecyclePieceConfigs.filter(present);
 	for (const workload of w.options.workloads) {
 		const title = workload === 'status' ? '(a) session status changes' : '(b) realistic mix: register 1 : append context 4 : request handoff 1 : change status 2 : log performance 4';
 		out.push(`### ${title}`, '');
@@ -65,7 +66,7 @@ function writeSection(w: WriteResult): string[] {
 			['monitor/base', 'handoff-top+monitor', 'base'],
 			['monitor/reference', 'handoff-top+monitor', 'reference'],
 			['handoff-top/base', 'handoff-top', 'base'],
-			...(present('handoff-top+P1+monitor') ? [['P1+monitor/base', 'handoff-top+P1+monitor', 'base'] as [string, WriteConfig, WriteConfig]] : []),
+			...(present('handoff-top 001-005') ? [['001-005/base', 'handoff-top 001-005', 'base'] as [string, WriteConfig, WriteConfig]] : []),
 		];
 		out.push(`| clients | ${configs.join(' | ')} | ${ratioCols.map(r => r[0]).join(' | ')} |`);
 		out.push(`|---:|${configs.map(() => '---:').join('|')}|${ratioCols.map(() => '---:').join('|')}|`);
@@ -79,7 +80,7 @@ function writeSection(w: WriteResult): string[] {
 		}
 		out.push('');
 	}
-	out.push('Configurations: base = sql/reference/base_schema.sql; reference = base + sql/reference/reference_design.sql (the spec\'s triggers as its reference implementation writes them, one pg_notify per lifecycle row, nobody listening); handoff-top = migrations 001-005; +monitor = with a monitor listening (below); +P1 = with the proposed change of bench/proposals/write_path_p1.sql applied after the migrations (P2-P4, measured earlier, are now part of migrations 001-003) (measured at the largest client count only).', '');
+	out.push('Configurations: base = sql/reference/base_schema.sql; reference = base + sql/reference/reference_design.sql (the spec\'s triggers as its reference implementation writes them, one pg_notify per lifecycle row, nobody listening); handoff-top = every migration (001-006); +monitor = with a monitor listening (below); handoff-top 001-005 = the schema before migration 006 made the triggers lighter, no monitor (measured at the largest client count only).', '');
 
 	const c16 = Math.max(...w.options.clients);
 	if (diagnose.length > 0) {
@@ -97,17 +98,31 @@ function writeSection(w: WriteResult): string[] {
 		}
 		out.push(`| base | ${fmt(base, 0)} | 1.00 | ${fmt(((base - previous) / previous) * 100, 0)} % |`, '');
 	}
+	if (pieces.length > 0) {
+		out.push(`### The lifecycle row, piece by piece (${c16} clients, one piece of session_lifecycle taken away at a time)`, '');
+		out.push('| configuration | TPS [rounds] | × base | gained over handoff-top |', '|---|---:|---:|---:|');
+		const full = tps(w, 'status', c16, 'handoff-top');
+		const base = tps(w, 'status', c16, 'base');
+		for (const config of pieces) {
+			const m = w.medians.find(x => x.workload === 'status' && x.clients === c16 && x.config === config);
+			if (!m) continue;
+			out.push(`| ${config} | ${fmt(m.tps, 0)} [${m.perRound.map(v => v.toFixed(0)).join(', ')}] | ${fmt(m.tps / base)} | ${fmt(((m.tps - full) / full) * 100, 0)} % |`);
+		}
+		out.push('');
+	}
 	const a = {base: tps(w, 'status', c16, 'base'), ref: tps(w, 'status', c16, 'reference'), mon: tps(w, 'status', c16, 'handoff-top+monitor')};
 	const b = {base: tps(w, 'mix', c16, 'base'), mon: tps(w, 'mix', c16, 'handoff-top+monitor')};
 	out.push(`Targets at ${c16} clients with a monitor listening:`, '');
 	out.push(`- (a) ≥ 0.65 × base: ${fmt(a.mon / a.base)} → ${verdict(Number.isFinite(a.mon / a.base) ? a.mon / a.base >= 0.65 : undefined)}`);
 	out.push(`- (a) ≥ 1.7 × reference design: ${fmt(a.mon / a.ref)} → ${verdict(Number.isFinite(a.mon / a.ref) ? a.mon / a.ref >= 1.7 : undefined)}`);
 	out.push(`- (b) ≥ 0.85 × base: ${fmt(b.mon / b.base)} → ${verdict(Number.isFinite(b.mon / b.base) ? b.mon / b.base >= 0.85 : undefined)}`);
-	for (const config of ['handoff-top+P1+monitor'] as WriteConfig[]) {
+	for (const config of ['handoff-top 001-005'] as WriteConfig[]) {
 		if (!present(config)) continue;
 		const pa = tps(w, 'status', c16, config);
 		const pb = tps(w, 'mix', c16, config);
-		out.push(`- with the proposed fixes (${config}): (a) ${fmt(pa / a.base)} × base, ${fmt(pa / a.ref)} × reference; (b) ${fmt(pb / b.base)} × base`);
+		const ha = tps(w, 'status', c16, 'handoff-top');
+		const hb = tps(w, 'mix', c16, 'handoff-top');
+		out.push(`- before migration 006 (${config}, no monitor): (a) ${fmt(pa / a.base)} × base, (b) ${fmt(pb / b.base)} × base; with 006 (no monitor): (a) ${fmt(ha / a.base)} × base (${fmt(ha / pa)} × before), (b) ${fmt(hb / b.base)} × base (${fmt(hb / pb)} × before)`);
 	}
 	out.push('');
 	if (w.triggerProfile?.length) {
@@ -223,7 +238,7 @@ export function writeReport(file: string, r: Report, root: string): void {
 		'## How to reproduce',
 		'',
 		'- Everything: `npm run bench` (quick profile, a few minutes, embedded PostgreSQL 18, writes this file); `npm run bench -- --full` for the issue\'s scale (10 M performance_logs, 1 M sessions, 10 M context_history; about an hour); `--dsn postgres://user:pw@host:port/db` to use an external server (the role must be able to CREATE DATABASE; pgbench must be installed).',
-		'- One section: `npm run bench -- --only write` (or `dashboard`, `latency`, `monitor`, `startup`; comma-separated). Write-cost overrides: `--clients 1,16 --duration 20 --rounds 3 --workloads status,mix`, `--proposals` (measure bench/proposals/, default in --full), `--diagnose` (the piece-by-piece table; default in quick and full).',
+		'- One section: `npm run bench -- --only write` (or `dashboard`, `latency`, `monitor`, `startup`; comma-separated). Write-cost overrides: `--clients 1,16 --duration 20 --rounds 3 --workloads status,mix`, `--no-previous` (skip the schema before migration 006), `--diagnose` (the piece-by-piece table; default in quick and full).',
 		'- The full-scale dashboard appendix (if present): `npm run bench -- --full --only dashboard --out bench/results/full-dashboard.md`; `npm run bench` appends that file as it is, with its own date and command.',
 		'- §1 uses bench/workloads/*.sql with pgbench; the reference design is sql/reference/reference_design.sql on top of sql/reference/base_schema.sql. §2 uses bench/workloads/dashboard_data.sql and the queries in sql/queries/. §3–§5 use bench/probes/ and the built binary (`npm run build` first).',
 		'- CI smoke (numbers meaningless, only checks that every benchmark runs): `npm run bench -- --smoke` (report goes to the temp directory).',

@@ -14,25 +14,32 @@ export type WriteConfig =
 	| 'reference'
 	| 'handoff-top'
 	| 'handoff-top+monitor'
-	| 'handoff-top+P1+monitor'
-	| 'D1 -notify trigger'
-	| 'D2 -lifecycle row'
-	| 'D3 -other row triggers'
-	| 'D4 -enhancement indexes';
+	| 'handoff-top 001-005'
+	| 'D1 -lifecycle row'
+	| 'D2 -other row triggers'
+	| 'D3 -enhancement indexes'
+	| 'L -foreign key'
+	| 'L -feed index (xid, seq)'
+	| 'L -BRIN (created_at)'
+	| 'L -index (session_id, created_at)';
 /** --diagnose: handoff-top with its write-path pieces taken away one by one (cumulative), to see what each costs. */
-const diagnoseConfigs: WriteConfig[] = ['D1 -notify trigger', 'D2 -lifecycle row', 'D3 -other row triggers', 'D4 -enhancement indexes'];
+const diagnoseConfigs: WriteConfig[] = ['D1 -lifecycle row', 'D2 -other row triggers', 'D3 -enhancement indexes'];
 const diagnoseSql: string[] = [
-	'ALTER TABLE session_lifecycle DISABLE TRIGGER notify_lifecycle_listeners',
 	'ALTER TABLE sessions DISABLE TRIGGER log_session_lifecycle',
-	'ALTER TABLE sessions DISABLE TRIGGER update_sessions_last_activity; ALTER TABLE sessions DISABLE TRIGGER enforce_archived_session_read_only',
-	'DROP INDEX idx_sessions_last_activity_at, idx_sessions_is_dormant, idx_sessions_archived_at, idx_sessions_retention_policy, idx_sessions_status_last_activity, idx_sessions_dormant_last_activity',
+	'ALTER TABLE sessions DISABLE TRIGGER update_sessions_last_activity',
+	'DROP INDEX idx_sessions_last_activity_at, idx_sessions_is_dormant, idx_sessions_archived_at, idx_sessions_retention_policy, idx_sessions_status_last_activity, idx_sessions_dormant_last_activity, idx_sessions_expires_at_live',
 ];
-export const writeConfigs: WriteConfig[] = ['base', 'reference', 'handoff-top', 'handoff-top+monitor', 'handoff-top+P1+monitor'];
-/** The proposed fixes to migrations 001-004 (bench/proposals), measured at the largest client count only. */
-const proposalConfigs: WriteConfig[] = ['handoff-top+P1+monitor'];
-const patches: Partial<Record<WriteConfig, string[]>> = {
-	'handoff-top+P1+monitor': ['write_path_p1.sql'],
+/** --diagnose, second part: one piece of the lifecycle row's table taken away at a time (not cumulative). */
+const lifecyclePieces: Partial<Record<WriteConfig, string>> = {
+	'L -foreign key': 'ALTER TABLE session_lifecycle DROP CONSTRAINT session_lifecycle_session_id_fkey',
+	'L -feed index (xid, seq)': 'DROP INDEX idx_session_lifecycle_xid_seq',
+	'L -BRIN (created_at)': 'DROP INDEX idx_session_lifecycle_created_at',
+	'L -index (session_id, created_at)': 'DROP INDEX idx_session_lifecycle_session_created_at',
 };
+export const lifecyclePieceConfigs = Object.keys(lifecyclePieces) as WriteConfig[];
+export const writeConfigs: WriteConfig[] = ['base', 'reference', 'handoff-top 001-005', 'handoff-top', 'handoff-top+monitor'];
+/** Measured at the largest client count only. */
+const previousConfigs: WriteConfig[] = ['handoff-top 001-005'];
 const monitored = (config: WriteConfig) => config.endsWith('+monitor');
 
 export type WorkloadName = 'status' | 'mix';
@@ -54,8 +61,8 @@ export type WriteOptions = {
 	sessions: number;
 	workloads: WorkloadName[];
 	pgbench: string;
-	/** Also measure the proposed fixes (bench/proposals). */
-	proposals: boolean;
+	/** Also measure the previous schema (migrations 001-005, before 006 made the triggers lighter). */
+	previous: boolean;
 	/** Also measure handoff-top with its write-path pieces removed one by one (status workload, largest client count). */
 	diagnose?: boolean;
 };
@@ -79,11 +86,14 @@ const schemaOf: Record<WriteConfig, SchemaKind> = {
 	reference: 'reference',
 	'handoff-top': 'handoff-top',
 	'handoff-top+monitor': 'handoff-top',
-	'handoff-top+P1+monitor': 'handoff-top',
-	'D1 -notify trigger': 'handoff-top',
-	'D2 -lifecycle row': 'handoff-top',
-	'D3 -other row triggers': 'handoff-top',
-	'D4 -enhancement indexes': 'handoff-top',
+	'handoff-top 001-005': 'handoff-top 001-005',
+	'D1 -lifecycle row': 'handoff-top',
+	'D2 -other row triggers': 'handoff-top',
+	'D3 -enhancement indexes': 'handoff-top',
+	'L -foreign key': 'handoff-top',
+	'L -feed index (xid, seq)': 'handoff-top',
+	'L -BRIN (created_at)': 'handoff-top',
+	'L -index (session_id, created_at)': 'handoff-top',
 };
 
 function parsePgbench(out: string): {tps: number; latencyMs: number; failed: number} {
@@ -105,7 +115,8 @@ export async function runWriteCost(
 	const dbs = new Map<WriteConfig, {name: string; url: string}>();
 	const listeners: Listener[] = [];
 	let listenerNote = '';
-	const configs = [...writeConfigs.filter(c => options.proposals || !proposalConfigs.includes(c)), ...(options.diagnose ? diagnoseConfigs : [])];
+	const configs = [...writeConfigs.filter(c => options.previous || !previousConfigs.includes(c)), ...(options.diagnose ? [...diagnoseConfigs, ...lifecyclePieceConfigs] : [])];
+	const diagnosing = (config: WriteConfig) => diagnoseConfigs.includes(config) || lifecyclePieceConfigs.includes(config);
 	const pgbenchVersion = (await run(options.pgbench, ['--version'])).stdout.trim();
 	try {
 		for (const config of configs) {
@@ -113,9 +124,9 @@ export async function runWriteCost(
 			dbs.set(config, db);
 			await installSchema(db.url, schemaOf[config], root);
 			await withClient(db.url, async c => {
-				for (const patch of patches[config] ?? []) await c.query(readFileSync(path.join(root, 'bench', 'proposals', patch), 'utf8'));
 				const step = diagnoseConfigs.indexOf(config);
 				for (let i = 0; i <= step; i++) await c.query(diagnoseSql[i]!);
+				if (lifecyclePieces[config]) await c.query(lifecyclePieces[config]);
 				if (config === 'base') await c.query(sessionsSql('setup_base.sql'));
 				await c.query(sessionsSql('setup_common.sql'));
 				await c.query('VACUUM ANALYZE');
@@ -136,8 +147,8 @@ export async function runWriteCost(
 				for (let round = 0; round < options.rounds; round++) {
 					const maxClients = Math.max(...options.clients);
 					for (const config of rotate(configs, round + clients)) {
-						if (proposalConfigs.includes(config) && clients !== maxClients) continue;
-						if (diagnoseConfigs.includes(config) && (clients !== maxClients || workload !== 'status')) continue;
+						if (previousConfigs.includes(config) && clients !== maxClients) continue;
+						if (diagnosing(config) && (clients !== maxClients || workload !== 'status')) continue;
 						const db = dbs.get(config)!;
 						await withClient(db.url, c => c.query('CHECKPOINT'));
 						const args = ['-n', '-M', 'prepared', '-c', String(clients), '-j', String(Math.min(clients, 2)), '-T', String(options.durationS), '-D', `sessions=${options.sessions}`];
@@ -157,7 +168,7 @@ export async function runWriteCost(
 		for (const l of listeners.splice(0)) await l.stop();
 
 		const triggerProfile: TriggerProfile[] = [];
-		for (const config of configs.filter(c => c === 'base' || c === 'reference' || c === 'handoff-top' || proposalConfigs.includes(c) || diagnoseConfigs.includes(c))) {
+		for (const config of configs.filter(c => c === 'base' || c === 'reference' || c === 'handoff-top' || previousConfigs.includes(c) || diagnoseConfigs.includes(c))) {
 			triggerProfile.push(await profileStatusChange(dbs.get(config)!.url, config));
 		}
 
@@ -172,7 +183,7 @@ export async function runWriteCost(
 		}
 
 		return {
-			options: {durationS: options.durationS, rounds: options.rounds, clients: options.clients, sessions: options.sessions, workloads: options.workloads, proposals: options.proposals, pgbench: options.pgbench, pgbenchVersion},
+			options: {durationS: options.durationS, rounds: options.rounds, clients: options.clients, sessions: options.sessions, workloads: options.workloads, previous: options.previous, pgbench: options.pgbench, pgbenchVersion},
 			listenerKind: listenerNote,
 			monitorEventsRead,
 			samples,

@@ -5,7 +5,7 @@ import {readFileSync} from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import {startEmbeddedServer} from '../../source/embedded/embeddedServer.js';
-import {applyMigrations} from '../../source/db/migrations.js';
+import {applyMigrations, loadMigrations} from '../../source/db/migrations.js';
 
 export type BenchServer = {
 	adminUrl: string;
@@ -71,15 +71,21 @@ export async function dropDatabase(adminUrl: string, name: string): Promise<void
 	await withClient(adminUrl, c => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).catch(() => {});
 }
 
-export type SchemaKind = 'base' | 'reference' | 'handoff-top';
+export type SchemaKind = 'base' | 'reference' | 'handoff-top' | 'handoff-top 001-005';
 
 /** Installs a schema: the pre-enhancement base, base + the spec's reference
- * design, or handoff-top's migrations (001..latest). */
+ * design, handoff-top's migrations (001..latest), or 001-005 only (before
+ * 006 made the triggers lighter). */
 export async function installSchema(url: string, kind: SchemaKind, root: string): Promise<void> {
 	const file = (name: string) => readFileSync(path.join(root, 'sql', 'reference', name), 'utf8');
 	await withClient(url, async c => {
 		if (kind === 'handoff-top') {
 			await applyMigrations(c);
+			return;
+		}
+
+		if (kind === 'handoff-top 001-005') {
+			await applyMigrations(c, {migrations: loadMigrations().filter(m => m.version <= 5)});
 			return;
 		}
 

@@ -23,6 +23,7 @@ const rollupRow = z.object({
 	minute_rows: z.coerce.number(),
 	ten_minute_rows: z.coerce.number(),
 	hour_rows: z.coerce.number(),
+	sessions_counted: z.coerce.number(),
 });
 
 const actions = ['expire', 'dormant', 'archive', 'purge'] as const;
@@ -43,7 +44,7 @@ export async function run({args, flags}: CommandInput): Promise<number> {
 		if (dryRun) await client.query(sqlText('migrate/begin_read_only'));
 		try {
 			rows = (await client.query(sqlText('sweep/run'), [dryRun, limit])).rows.map(row => sweepRow.parse(row));
-			// The performance screen's rollups ride on the same schedule.
+			// The performance screen's rollups and the sessions screen's counts ride on the same schedule.
 			if (!dryRun) rollups = rollupRow.parse((await client.query(sqlText('sweep/refresh_rollups'))).rows[0]);
 		} finally {
 			if (dryRun) await client.query(sqlText('migrate/rollback')).catch(() => {});
@@ -64,7 +65,7 @@ export async function run({args, flags}: CommandInput): Promise<number> {
 					limit,
 					ms,
 					counts,
-					rollups: rollups && {rolledUpTo: rollups.rolled_to, minuteRows: rollups.minute_rows, tenMinuteRows: rollups.ten_minute_rows, hourRows: rollups.hour_rows},
+					rollups: rollups && {rolledUpTo: rollups.rolled_to, minuteRows: rollups.minute_rows, tenMinuteRows: rollups.ten_minute_rows, hourRows: rollups.hour_rows, sessionsCounted: rollups.sessions_counted},
 					sessions: rows.map(row => ({
 						action: row.action,
 						sessionId: row.session_id,
@@ -83,7 +84,11 @@ export async function run({args, flags}: CommandInput): Promise<number> {
 	const verb = dryRun ? 'would be' : '';
 	const summary = actions.map(action => `${counts[action]} ${verb ? `${verb} ` : ''}${pastTense[action]}`).join(', ');
 	const lines = [`${dryRun ? 'sweep dry run (nothing changed)' : 'sweep'}: ${summary} (${ms} ms)`];
-	if (rollups) lines.push(`  latency rollups refreshed up to ${rollups.rolled_to?.toISOString() ?? 'now'} (${rollups.minute_rows} minute rows)`);
+	if (rollups) {
+		lines.push(
+			`  latency rollups refreshed up to ${rollups.rolled_to?.toISOString() ?? 'now'} (${rollups.minute_rows} minute rows); activity counts of ${rollups.sessions_counted} sessions`,
+		);
+	}
 	for (const row of rows.slice(0, listed)) {
 		lines.push(`  ${row.action.padEnd(7)} ${row.session_key}  ${row.session_id}  (${row.retention_policy ?? 'no policy'})`);
 	}

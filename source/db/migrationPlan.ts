@@ -36,11 +36,19 @@ function same(a: unknown, b: unknown): boolean {
 	return JSON.stringify(a) === JSON.stringify(b);
 }
 
-/** The objects `migration` is known to create, when the expected schema was
- * generated from this very file (otherwise nothing can be said). */
-function objectsOf(migration: Migration, expected: ExpectedSchema): string[] | undefined {
-	const step = expected.migrations.find(m => m.version === migration.version && m.checksum === migration.checksum);
-	return step?.objects;
+/** The objects `migration` is known to create, change or drop, when the
+ * expected schema was generated from this very file (otherwise nothing can be
+ * said), each with the states that count as "in place": as the migration
+ * leaves it, or as any later migration does (the database may be further on). */
+function objectsOf(migration: Migration, expected: ExpectedSchema): Array<[key: string, states: unknown[]]> | undefined {
+	const index = expected.migrations.findIndex(m => m.version === migration.version && m.checksum === migration.checksum);
+	if (index < 0) return undefined;
+	const stateAfter = (step: ExpectedSchema['migrations'][number], key: string) =>
+		step.states && key in step.states ? step.states[key] : (expected.objects[key] ?? null);
+	return expected.migrations[index]!.objects.map(key => [
+		key,
+		expected.migrations.slice(index).filter(step => step.objects.includes(key)).map(step => stateAfter(step, key)),
+	]);
 }
 
 export async function planMigrations(
@@ -60,8 +68,8 @@ export async function planMigrations(
 		const objects = objectsOf(migration, expected);
 		const creates: string[] = [];
 		const present: string[] = [];
-		for (const key of objects ?? []) {
-			if (same(live[key], expected.objects[key])) present.push(key);
+		for (const [key, states] of objects ?? []) {
+			if (states.some(state => same(live[key] ?? null, state))) present.push(key);
 			else creates.push(key);
 		}
 

@@ -18,6 +18,8 @@ export const monitorReads = [
 	'performance_monitoring_view',
 	'retention_policies',
 	'session_lifecycle',
+	'session_activity_counts',
+	'session_activity_counts_state',
 	'session_lifecycle_schedule',
 	'session_monitoring_view',
 	'sessions',

@@ -1,14 +1,46 @@
--- One page of session_monitoring_view, most context entries first.
+-- One page of session_monitoring_view, most context entries first (newest
+-- session first among equal counts).
 -- $1 status filter: NULL (all), 'dormant', 'archived', or a sessions.status
--- value; $2 page size; $3 offset. The view's per-row subqueries are scalar, so
--- ORDER BY ... LIMIT runs them for the rows on the page only.
+-- value; $2 page size; $3 offset.
+-- Counts come from session_activity_counts (migration 007): the top of its
+-- index for sessions without newer rows, an exact recount for the sessions
+-- created or with context since its last refresh (less the grace window) -
+-- so the page is exact and only a page's worth of counts is read. Never
+-- refreshed, every session is recounted (correct, slow).
+WITH since AS (
+    SELECT coalesce((SELECT st.counted_through - st.grace FROM session_activity_counts_state st WHERE st.id = 1),
+                    '-infinity'::timestamptz) AS t
+),
+recent AS (
+    SELECT c.session_id AS id FROM context_history c, since WHERE c.created_at >= since.t
+    UNION
+    SELECT s.id FROM sessions s, since WHERE s.created_at >= since.t OR since.t = '-infinity'
+),
+candidates AS (
+    SELECT s.id, (SELECT count(*) FROM context_history c WHERE c.session_id = s.id) AS n, s.created_at
+      FROM recent r JOIN sessions s ON s.id = r.id
+     WHERE ($1::text IS NULL
+            OR ($1::text = 'dormant' AND s.is_dormant AND s.archived_at IS NULL)
+            OR ($1::text = 'archived' AND s.archived_at IS NOT NULL)
+            OR s.status = $1::text)
+    UNION ALL
+    (SELECT s.id, a.context_count, a.session_created_at
+       FROM session_activity_counts a JOIN sessions s ON s.id = a.session_id
+      WHERE NOT EXISTS (SELECT 1 FROM recent r WHERE r.id = a.session_id)
+        AND ($1::text IS NULL
+             OR ($1::text = 'dormant' AND s.is_dormant AND s.archived_at IS NULL)
+             OR ($1::text = 'archived' AND s.archived_at IS NOT NULL)
+             OR s.status = $1::text)
+      ORDER BY a.context_count DESC, a.session_created_at DESC NULLS LAST
+      LIMIT $2::bigint + $3::bigint)
+),
+page AS (
+    SELECT c.id, c.n, c.created_at FROM candidates c
+     ORDER BY c.n DESC, c.created_at DESC NULLS LAST, c.id
+     LIMIT $2 OFFSET $3
+)
 SELECT v.id, v.session_key, v.agent_from, v.agent_to, v.status, v.created_at, v.updated_at, v.expires_at,
        v.last_activity_at, v.is_dormant, v.archived_at, v.retention_policy, v.hours_since_activity,
        v.context_count, v.handoff_count, v.last_lifecycle_event, v.last_lifecycle_event_at
-  FROM session_monitoring_view v
- WHERE ($1::text IS NULL
-        OR ($1::text = 'dormant' AND v.is_dormant AND v.archived_at IS NULL)
-        OR ($1::text = 'archived' AND v.archived_at IS NOT NULL)
-        OR v.status = $1::text)
- ORDER BY v.context_count DESC, v.last_activity_at DESC NULLS LAST
- LIMIT $2 OFFSET $3
+  FROM page p JOIN session_monitoring_view v ON v.id = p.id
+ ORDER BY p.n DESC, p.created_at DESC NULLS LAST, p.id

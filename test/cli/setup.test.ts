@@ -3,6 +3,7 @@
 import {randomBytes} from 'node:crypto';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {loadMigrations} from '../../source/db/migrations.js';
+import {metricsLatest, sessionsPage} from '../../source/queries/index.js';
 import {buildBinary, runBinary} from '../commands/binary.js';
 import {useServerDatabases} from '../helpers/serverDatabases.js';
 
@@ -56,6 +57,11 @@ describe('handoff-top setup', () => {
 			await client.query('SELECT count(*) FROM session_monitoring_view');
 			await client.query('SELECT count(*) FROM session_lifecycle');
 			await client.query('SELECT session_id, status FROM handoff_requests LIMIT 1');
+			// every sort of the sessions screen and the metrics screen, as the monitor runs them
+			for (const sort of ['last_activity', 'created', 'context', 'handoffs'] as const) {
+				await sessionsPage(client, {sort, limit: 20, offset: 0});
+			}
+			await metricsLatest(client);
 			await expect(client.query('SELECT content FROM context_history LIMIT 1')).rejects.toMatchObject({code: '42501'});
 			await expect(client.query('SELECT content FROM codebase_snapshots LIMIT 1')).rejects.toMatchObject({code: '42501'});
 			await expect(client.query('SELECT request_data FROM handoff_requests LIMIT 1')).rejects.toMatchObject({code: '42501'});

@@ -86,7 +86,7 @@ describe('dormantSessions', () => {
 		const rows = await dormantSessions(client, {limit: 10});
 		expect(rows[0]).toMatchObject({sessionKey: 'seed-e', isDormant: true, nextStep: 'expire'});
 		expect(rows[0]!.hoursSinceActivity).toBeCloseTo(3, 1);
-		// seed-d: idle 90 min under 'standard' (dormant after 2 h) → dormant in about 30 min.
+		// seed-d: idle 90 min under 'standard' (dormant after 2 h, activity recorded to 1 min) → dormant in about 31 min.
 		const d = rows.find(row => row.sessionKey === 'seed-d');
 		expect(d).toMatchObject({nextStep: 'dormant', overdue: false});
 		const inMinutes = (d!.nextDueAt!.getTime() - Date.now()) / 60_000;

@@ -108,11 +108,66 @@ describe('last_activity_at moves only on real activity', () => {
 		expect(after.last_activity_at).toEqual(before);
 	});
 
-	it('fills content_size_bytes from the content', async () => {
+	it('fills content_size_bytes from the content, and again when the content changes', async () => {
 		const {id} = await insertSession(db().pool);
 		await insertContext(db().pool, id, 1, 'héllo');
-		const [row] = await db().query('SELECT content_size_bytes FROM context_history WHERE session_id = $1', [id]);
-		expect(row.content_size_bytes).toBe(6);
+		const size = async () => (await db().query('SELECT content_size_bytes FROM context_history WHERE session_id = $1', [id]))[0].content_size_bytes;
+		expect(await size()).toBe(6);
+		await db().query(`UPDATE context_history SET content = 'a longer text' WHERE session_id = $1`, [id]);
+		expect(await size()).toBe(13);
+		await db().query(`UPDATE context_history SET content = 'x', content_size_bytes = 99 WHERE session_id = $1`, [id]);
+		expect(await size()).toBe(99);
+	});
+});
+
+describe('activity resolution: last_activity_at moves at most once per retention_policies.activity_resolution', () => {
+	const lastActivity = async (id: string) => (await sessionRow(db().pool, id)).last_activity_at as Date;
+
+	it('records the first message after a quiet spell, skips the ones within the resolution (1 minute by default)', async () => {
+		const {id} = await insertSession(db().pool, {lastActivityAt: hoursAgo(10)});
+		await insertContext(db().pool, id, 1);
+		const recorded = await lastActivity(id);
+		expect(Date.now() - recorded.getTime()).toBeLessThan(60_000);
+		await insertContext(db().pool, id, 2);
+		await db().query(`INSERT INTO handoff_requests (session_id, requesting_agent) VALUES ($1, 'claude')`, [id]);
+		expect(await lastActivity(id)).toEqual(recorded);
+		// a minute later (moved back instead of waiting) the next message counts again
+		await db().query(`UPDATE sessions SET last_activity_at = last_activity_at - interval '61 seconds' WHERE id = $1`, [id]);
+		const backdated = await lastActivity(id);
+		await insertContext(db().pool, id, 3);
+		expect((await lastActivity(id)).getTime()).toBeGreaterThan(backdated.getTime() + 60_000);
+	});
+
+	it('records every message under a policy with a zero resolution', async () => {
+		await db().query(`INSERT INTO retention_policies (name, dormant_after, activity_resolution) VALUES ('exact', interval '1 hour', interval '0')`);
+		const {id} = await insertSession(db().pool, {retentionPolicy: 'exact'});
+		await insertContext(db().pool, id, 1);
+		const first = await lastActivity(id);
+		await new Promise(resolve => setTimeout(resolve, 20));
+		await insertContext(db().pool, id, 2);
+		expect((await lastActivity(id)).getTime()).toBeGreaterThan(first.getTime());
+	});
+
+	it('reactivates a dormant session on its first message, whatever the resolution', async () => {
+		const {id} = await insertSession(db().pool, {lastActivityAt: new Date(Date.now() - 10_000).toISOString()});
+		await db().query('UPDATE sessions SET is_dormant = true WHERE id = $1', [id]);
+		await insertContext(db().pool, id, 1);
+		expect((await sessionRow(db().pool, id)).is_dormant).toBe(false);
+		expect((await events(db().pool, id)).map(e => e.event_type)).toEqual(['created', 'dormant', 'reactivated']);
+	});
+
+	it('never marks a session dormant early: the sweep waits dormant_after plus the resolution', async () => {
+		// standard: dormant after 2 h, resolution 1 min
+		const early = await insertSession(db().pool, {lastActivityAt: new Date(Date.now() - (2 * 3600 + 30) * 1000).toISOString()});
+		const due = await insertSession(db().pool, {lastActivityAt: new Date(Date.now() - (2 * 3600 + 90) * 1000).toISOString()});
+		const swept = await db().query(`SELECT action, session_id FROM lifecycle_sweep() WHERE action = 'dormant'`);
+		const ids = swept.map((row: {session_id: string}) => row.session_id);
+		expect(ids).toContain(due.id);
+		expect(ids).not.toContain(early.id);
+	});
+
+	it('refuses a negative resolution', async () => {
+		await expect(db().query(`UPDATE retention_policies SET activity_resolution = interval '-1 second' WHERE name = 'standard'`)).rejects.toThrow(/activity_resolution/);
 	});
 });
 

@@ -108,8 +108,8 @@ describe.concurrent('handoff-top validate', () => {
 
 	it('exits 4 and names each of several drifts at once', async () => {
 		const database = await drifted(`
-			ALTER TABLE session_lifecycle DISABLE TRIGGER notify_lifecycle_listeners;
-			CREATE OR REPLACE FUNCTION set_context_content_size() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+			ALTER TABLE context_history DISABLE TRIGGER session_child_write;
+			CREATE OR REPLACE FUNCTION lifecycle_wake_listeners() RETURNS void LANGUAGE plpgsql AS $$ BEGIN END $$;
 			ALTER TABLE sessions DROP CONSTRAINT sessions_retention_policy_fkey;
 			DELETE FROM lifecycle_notify_gate;
 			CREATE INDEX idx_extra ON sessions (agent_from);
@@ -117,8 +117,8 @@ describe.concurrent('handoff-top validate', () => {
 		const {code, report} = await validate(database);
 		expect(code).toBe(4);
 		for (const difference of [
-			{kind: 'changed', objectType: 'trigger', name: 'session_lifecycle.notify_lifecycle_listeners', expected: {enabled: 'enabled'}, actual: {enabled: 'disabled'}},
-			{kind: 'changed', objectType: 'function', name: 'set_context_content_size()'},
+			{kind: 'changed', objectType: 'trigger', name: 'context_history.session_child_write', expected: {enabled: 'enabled'}, actual: {enabled: 'disabled'}},
+			{kind: 'changed', objectType: 'function', name: 'lifecycle_wake_listeners()'},
 			{kind: 'missing', objectType: 'constraint', name: 'sessions.sessions_retention_policy_fkey'},
 			{kind: 'changed', objectType: 'notification', expected: {row: true, channel: 'handoff_lifecycle'}, actual: {row: false, channel: null}},
 			{kind: 'extra', objectType: 'index', name: 'idx_extra', severity: 'warning'},

@@ -28,8 +28,12 @@ const expectedSchema = z.strictObject({
 			version: z.number().int(),
 			file: z.string(),
 			checksum: z.string(),
-			/** Keys of the objects this migration creates or changes. */
+			/** Keys of the objects this migration creates, changes or drops. */
 			objects: z.array(z.string()),
+			/** Each of those objects as this migration leaves it (null: dropped),
+			 * where a later migration changes or drops it again; the others are
+			 * as in `objects` below. */
+			states: z.record(z.string(), schemaObject.nullable()).optional(),
 		}),
 	),
 	objects: z.record(z.string(), schemaObject),
@@ -54,15 +58,25 @@ export async function generateExpectedSchema(client: pg.ClientBase, migrations: 
 	let before: SchemaDescription = await inspectSchema(client);
 	if (Object.keys(before).length > 0) throw new Error('generateExpectedSchema needs an empty database');
 	const steps: ExpectedSchema['migrations'] = [];
+	const afterEach: SchemaDescription[] = [];
 	for (let index = 0; index < migrations.length; index++) {
 		await applyMigrations(client, {migrations: migrations.slice(0, index + 1)});
 		const after = await inspectSchema(client);
 		const migration = migrations[index]!;
-		const objects = Object.keys(after).filter(
-			key => after[key]!.name !== trackingTable && after[key]!.relation !== trackingTable && !sameObject(before[key], after[key]),
+		const tracking = (object: SchemaDescription[string] | undefined) => object?.name === trackingTable || object?.relation === trackingTable;
+		const objects = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter(
+			key => !tracking(before[key]) && !tracking(after[key]) && !sameObject(before[key], after[key]),
 		);
 		steps.push({version: migration.version, file: migration.file, checksum: migration.checksum, objects});
+		afterEach.push(after);
 		before = after;
+	}
+
+	for (const [index, step] of steps.entries()) {
+		const states = Object.fromEntries(
+			step.objects.filter(key => !sameObject(afterEach[index]![key], before[key])).map(key => [key, afterEach[index]![key] ?? null]),
+		);
+		if (Object.keys(states).length > 0) step.states = states;
 	}
 
 	return {
