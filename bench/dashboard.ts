@@ -24,7 +24,7 @@ export type DashboardResult = {
 	scale: number;
 	rows: Record<string, number>;
 	loadSeconds: number;
-	rollup: {initialMs: number; steadyMs: number; minuteRows: number; tenMinuteRows: number; hourRows: number; histogramRows: number};
+	rollup: {initialMs: number; steadyMs: number; minuteRows: number; tenMinuteRows: number; hourRows: number; histogramRows: number; countsInitialMs?: number; countsSteadyMs?: number};
 	screens: ScreenTiming[];
 	accuracy?: {
 		operations: number;
@@ -163,7 +163,7 @@ export async function runDashboard(server: BenchServer, root: string, options: D
 			counts['performance_logs_last_24h'] = Number((await c.query("SELECT count(*) AS n FROM performance_logs WHERE created_at >= now() - interval '24 hours'")).rows[0].n);
 
 			const hasRollups = (await c.query("SELECT to_regproc('refresh_performance_rollups') IS NOT NULL AS ok")).rows[0].ok as boolean;
-			const rollup = {initialMs: Number.NaN, steadyMs: Number.NaN, minuteRows: 0, tenMinuteRows: 0, hourRows: 0, histogramRows: 0};
+			const rollup: DashboardResult['rollup'] = {initialMs: Number.NaN, steadyMs: Number.NaN, minuteRows: 0, tenMinuteRows: 0, hourRows: 0, histogramRows: 0};
 			if (hasRollups) {
 				let t = performance.now();
 				await c.query('SELECT * FROM refresh_performance_rollups()');
@@ -186,6 +186,29 @@ export async function runDashboard(server: BenchServer, root: string, options: D
 				// a little traffic after the watermark, as between two refreshes
 				await c.query(`INSERT INTO performance_logs (operation, duration_ms, success, created_at)
 				               SELECT 'update_context', 10 + g % 90, true, now() - interval '20 seconds' * random() FROM generate_series(1, ${Math.max(10, Math.round(sizes.perf24 / 1440 / 2))}) g`);
+			}
+
+			if ((await c.query("SELECT to_regproc('refresh_session_activity_counts') IS NOT NULL AS ok")).rows[0].ok) {
+				let t = performance.now();
+				await c.query('SELECT * FROM refresh_session_activity_counts()');
+				rollup.countsInitialMs = performance.now() - t;
+				const steady: number[] = [];
+				for (let i = 0; i < 3; i++) {
+					t = performance.now();
+					await c.query('SELECT * FROM refresh_session_activity_counts()');
+					steady.push(performance.now() - t);
+				}
+				rollup.countsSteadyMs = median(steady);
+				await c.query('VACUUM ANALYZE session_activity_counts');
+				log(`dashboard: activity counts built in ${(rollup.countsInitialMs / 1000).toFixed(1)} s, steady refresh ${rollup.countsSteadyMs.toFixed(0)} ms`);
+				// a minute of context and handoff requests after the refresh (the data's own rate: its rows span 30 days)
+				const perMinute = (rows: number) => Math.max(10, Math.round(rows / (30 * 1440)));
+				await c.query(`INSERT INTO context_history (session_id, sequence_number, context_type, content)
+				               SELECT s.id, 1000000000 + g, 'message', 'new' FROM generate_series(1, ${perMinute(sizes.context)}) g
+				               CROSS JOIN LATERAL (SELECT id FROM sessions WHERE session_key = 'dash-' || (1 + (g * 7919) % ${sizes.sessions}) AND archived_at IS NULL) s`);
+				await c.query(`INSERT INTO handoff_requests (session_id, requesting_agent)
+				               SELECT s.id, 'claude-code' FROM generate_series(1, ${perMinute(sizes.handoffs)}) g
+				               CROSS JOIN LATERAL (SELECT id FROM sessions WHERE session_key = 'dash-' || (1 + (g * 104729) % ${sizes.sessions}) AND archived_at IS NULL) s`);
 			}
 
 			const ctx: Context = {

@@ -23,7 +23,7 @@ import {writeReport, machineInfo, type Report} from './report.js';
 const sections = ['write', 'dashboard', 'latency', 'monitor', 'startup'] as const;
 type Section = (typeof sections)[number];
 
-type Args = {profile: ProfileName; dsn?: string; only: Set<Section>; out: string; rerender: boolean; write: Partial<{clients: number[]; durationS: number; rounds: number; workloads: WorkloadName[]; previous: boolean; diagnose: boolean}>};
+type Args = {profile: ProfileName; dsn?: string; only: Set<Section>; out: string; rerender: boolean; soakS?: number; write: Partial<{clients: number[]; durationS: number; rounds: number; workloads: WorkloadName[]; previous: boolean; diagnose: boolean}>};
 
 function parseArgs(argv: string[], root: string): Args {
 	let profile: ProfileName = 'quick';
@@ -32,6 +32,7 @@ function parseArgs(argv: string[], root: string): Args {
 	let out: string | undefined;
 	const write: Args['write'] = {};
 	let rerender = false;
+	let soakS: number | undefined;
 	for (let i = 0; i < argv.length; i++) {
 		const a = argv[i]!;
 		const value = () => {
@@ -52,18 +53,19 @@ function parseArgs(argv: string[], root: string): Args {
 		else if (a === '--previous') write.previous = true;
 		else if (a === '--diagnose') write.diagnose = true;
 		else if (a === '--rerender') rerender = true;
+		else if (a.startsWith('--soak')) soakS = Number(value());
 		else if (a.startsWith('--only')) {
 			const names = value().split(',').map(s => s.trim()) as Section[];
 			for (const n of names) if (!sections.includes(n)) throw new Error(`unknown section '${n}' (${sections.join(', ')})`);
 			only = new Set(names);
 		} else if (a === '--help' || a === '-h') {
-			process.stdout.write('npm run bench -- [--full | --smoke] [--dsn URL] [--only write,dashboard,latency,monitor,startup] [--out FILE] [--rerender]\n  write section overrides: [--clients 1,16] [--duration S] [--rounds N] [--workloads status,mix] [--previous | --no-previous] [--diagnose]\n');
+			process.stdout.write('npm run bench -- [--full | --smoke] [--dsn URL] [--only write,dashboard,latency,monitor,startup] [--out FILE] [--rerender] [--soak S]\n  write section overrides: [--clients 1,16] [--duration S] [--rounds N] [--workloads status,mix] [--previous | --no-previous] [--diagnose]\n');
 			process.exit(0);
 		} else throw new Error(`unknown flag '${a}'`);
 	}
 
 	out ??= profile === 'smoke' ? path.join(os.tmpdir(), 'handoff-top-bench-smoke.md') : path.join(root, 'BENCHMARKS.md');
-	return {profile, dsn, only, out, write, rerender};
+	return {profile, dsn, only, out, write, rerender, soakS};
 }
 
 export async function main(argv: string[], context: {root: string; outdir: string}): Promise<number> {
@@ -132,7 +134,7 @@ export async function main(argv: string[], context: {root: string; outdir: strin
 		for (const row of report.latency?.rows ?? []) {
 			if (row.lost > 0 || row.duplicated > 0) report.errors.push({section: 'latency', message: `${row.reader} at ${row.targetRate}/s: ${row.lost} lost, ${row.duplicated} duplicated`});
 		}
-		report.monitor = await attempt<MonitorCostResult>('monitor', () => runMonitorCost(server, context, profile.monitor, log));
+		report.monitor = await attempt<MonitorCostResult>('monitor', () => runMonitorCost(server, context, {...profile.monitor, ...(args.soakS ? {loadS: args.soakS} : {})}, log));
 		report.startup = await attempt<StartupResult>('startup', () => runStartup(server, context, profile.startup, log));
 	} finally {
 		await server.stop();

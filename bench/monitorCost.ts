@@ -10,7 +10,7 @@ import {run, sleep} from './lib/util.js';
 export type MonitorCostResult = {
 	sessions: number;
 	idle: {seconds: number; cpuPercent: number; rssMb: number};
-	load: {seconds: number; rate: number; cpuPercent: number; rssStartMb: number; rssEndMb: number; rssMaxMb: number; slopeMbPerMin: number; projected30MinMb: number; secondHalfSlopeMbPerMin: number; secondHalfProjected30MinMb: number};
+	load: {seconds: number; rate: number; cpuPercent: number; rssStartMb: number; rssEndMb: number; rssMaxMb: number; slopeMbPerMin: number; projected30MinMb: number; secondHalfSlopeMbPerMin: number; secondHalfProjected30MinMb: number; warmAtS: number; warmRssMb: number; growthAfterWarmMb: number};
 	screenAtEnd: string;
 	notes: string[];
 };
@@ -93,6 +93,12 @@ export async function runMonitorCost(
 			projected30MinMb: slopeMbPerMin * 30,
 			secondHalfSlopeMbPerMin,
 			secondHalfProjected30MinMb: secondHalfSlopeMbPerMin * 30,
+			// measured growth (no projection): from the end of warm-up - the first tenth of the run, at least a minute - to the end
+			...(() => {
+				const warmAt = first.at + Math.max(60_000, (last.at - first.at) / 10);
+				const warm = samples.find(s => s.at >= warmAt) ?? last;
+				return {warmAtS: (warm.at - first.at) / 1000, warmRssMb: warm.rssKb / 1024, growthAfterWarmMb: (last.rssKb - warm.rssKb) / 1024};
+			})(),
 		};
 		log(`monitor: at ${options.loadRate} events/s CPU ${load.cpuPercent.toFixed(1)} %, RSS ${load.rssStartMb.toFixed(0)} -> ${load.rssEndMb.toFixed(0)} MB, slope ${slopeMbPerMin.toFixed(3)} MB/min (second half ${secondHalfSlopeMbPerMin.toFixed(3)})`);
 		if (options.loadS < 1800) notes.push(`RSS growth over ${options.loadS} s, projected to 30 min by its least-squares slope`);

@@ -144,6 +144,13 @@ function dashboardSection(d: DashboardResult): string[] {
 			'',
 		);
 	}
+	if (d.rollup.countsInitialMs !== undefined) {
+		out.push(
+			`Per-session activity counts (sql/migrations/007_dashboard_at_scale.sql): first build ${fmt(d.rollup.countsInitialMs / 1000, 1)} s; a refresh (recounts the sessions with rows in the 5-minute grace window) ${fmt(d.rollup.countsSteadyMs ?? Number.NaN, 0)} ms. ` +
+				'Before the screens below were measured, a minute of new context and handoff requests (at the data\'s own rate) went in after the refresh, for the count sorts to recount.',
+			'',
+		);
+	}
 	out.push('Every query one refresh of each screen runs (sql/queries/*.sql as they were at run time), client-side median; `explain` = server execution time from EXPLAIN ANALYZE; large sequential scans flagged.', '');
 	out.push('Queries run on a connection with the monitor\'s own settings (source/db/connection.ts, purpose monitor); "jit off" repeats them with `-c jit=off` added (a proposed monitor setting: JIT compilation of these short queries costs far more than it saves).', '');
 	out.push('| screen | total ms | verdict | total ms, jit off | verdict, jit off | target | queries (median ms / explain ms / jit off ms) |', '|---|---:|---|---:|---|---|---|');
@@ -190,6 +197,9 @@ function monitorSection(m: MonitorCostResult, d?: DashboardResult): string[] {
 	out.push(`| RSS | ${fmt(m.load.rssMaxMb, 0)} MB (max) | ≤ 150 MB | ${verdict(m.load.rssMaxMb <= 150)} |`);
 	out.push(`| RSS growth at ${m.load.rate} events/s over ${m.load.seconds} s (whole run) | ${fmt(m.load.rssStartMb, 0)} → ${fmt(m.load.rssEndMb, 0)} MB, slope ${fmt(m.load.slopeMbPerMin, 3)} MB/min → ${fmt(m.load.projected30MinMb, 1)} MB / 30 min | ≤ 5 MB / 30 min | ${verdict(m.load.projected30MinMb <= 5)} |`);
 	out.push(`| RSS growth, second half of the run (after warm-up) | slope ${fmt(m.load.secondHalfSlopeMbPerMin, 3)} MB/min → ${fmt(m.load.secondHalfProjected30MinMb, 1)} MB / 30 min | ≤ 5 MB / 30 min | ${verdict(Number.isFinite(m.load.secondHalfProjected30MinMb) ? m.load.secondHalfProjected30MinMb <= 5 : undefined)} |`);
+	if (m.load.growthAfterWarmMb !== undefined && m.load.seconds >= 600) {
+		out.push(`| RSS growth measured, from ${fmt(m.load.warmAtS / 60, 0)} min to the end (${fmt(m.load.seconds / 60, 0)} min) | ${fmt(m.load.warmRssMb, 0)} → ${fmt(m.load.rssEndMb, 0)} MB: ${fmt(m.load.growthAfterWarmMb, 1)} MB | ≤ 5 MB / 30 min | ${verdict(m.load.growthAfterWarmMb <= 5)} |`);
+	}
 	out.push(`| CPU at ${m.load.rate} events/s | ${fmt(m.load.cpuPercent)} % of one core | – | – |`);
 	if (d) {
 		const pick = (prefix: string) => d.screens.find(s => s.screen.startsWith(prefix));
@@ -240,6 +250,7 @@ export function writeReport(file: string, r: Report, root: string): void {
 		'- Everything: `npm run bench` (quick profile, a few minutes, embedded PostgreSQL 18, writes this file); `npm run bench -- --full` for the issue\'s scale (10 M performance_logs, 1 M sessions, 10 M context_history; about an hour); `--dsn postgres://user:pw@host:port/db` to use an external server (the role must be able to CREATE DATABASE; pgbench must be installed).',
 		'- One section: `npm run bench -- --only write` (or `dashboard`, `latency`, `monitor`, `startup`; comma-separated). Write-cost overrides: `--clients 1,16 --duration 20 --rounds 3 --workloads status,mix`, `--no-previous` (skip the schema before migration 006), `--diagnose` (the piece-by-piece table; default in quick and full).',
 		'- The full-scale dashboard appendix (if present): `npm run bench -- --full --only dashboard --out bench/results/full-dashboard.md`; `npm run bench` appends that file as it is, with its own date and command.',
+		'- The 30-minute memory appendix (if present): `npm run bench -- --only monitor --soak 1800 --out bench/results/monitor-soak.md` (`--soak S`: the monitor\'s load phase lasts S seconds); appended the same way.',
 		'- §1 uses bench/workloads/*.sql with pgbench; the reference design is sql/reference/reference_design.sql on top of sql/reference/base_schema.sql. §2 uses bench/workloads/dashboard_data.sql and the queries in sql/queries/. §3–§5 use bench/probes/ and the built binary (`npm run build` first).',
 		'- CI smoke (numbers meaningless, only checks that every benchmark runs): `npm run bench -- --smoke` (report goes to the temp directory).',
 		'',
@@ -272,6 +283,12 @@ export function writeReport(file: string, r: Report, root: string): void {
 				'```',
 				'',
 			);
+		}
+
+		const soak = path.join(root, 'bench', 'results', 'monitor-soak.md');
+		if (existsSync(soak)) {
+			const text = readFileSync(soak, 'utf8').replace(/^# Benchmarks\n/, '').replace(/^## /gm, '### ');
+			lines.push('## Appendix: the monitor over 30 minutes (a separate run)', '', text.trim(), '');
 		}
 	}
 	mkdirSync(path.dirname(path.resolve(file)), {recursive: true});

@@ -12,25 +12,36 @@ WITH since AS (
                     '-infinity'::timestamptz) AS t
 ),
 recent AS (
-    SELECT h.session_id AS id FROM handoff_requests h, since WHERE h.created_at >= since.t
+    SELECT h.session_id AS id FROM handoff_requests h, since WHERE h.created_at >= since.t AND h.session_id IS NOT NULL
     UNION
-    SELECT s.id FROM sessions s, since WHERE s.created_at >= since.t OR since.t = '-infinity'
+    SELECT s.id FROM sessions s, since WHERE s.created_at >= since.t
+    UNION
+    -- never refreshed: every session (a one-time filter, skipped otherwise)
+    SELECT s.id FROM sessions s WHERE (SELECT since.t FROM since) = '-infinity'::timestamptz
 ),
+-- LATERAL look-ups (LIMIT 1 keeps them from being flattened into joins): one
+-- index probe per row, whatever the planner guesses of the time ranges above
 candidates AS (
     SELECT s.id, (SELECT count(*) FROM handoff_requests h WHERE h.session_id = s.id) AS n, s.created_at
-      FROM recent r JOIN sessions s ON s.id = r.id
-     WHERE ($1::text IS NULL
-            OR ($1::text = 'dormant' AND s.is_dormant AND s.archived_at IS NULL)
-            OR ($1::text = 'archived' AND s.archived_at IS NOT NULL)
-            OR s.status = $1::text)
+      FROM recent r
+      CROSS JOIN LATERAL (SELECT x.id, x.created_at FROM sessions x
+                           WHERE x.id = r.id
+                             AND ($1::text IS NULL
+                                  OR ($1::text = 'dormant' AND x.is_dormant AND x.archived_at IS NULL)
+                                  OR ($1::text = 'archived' AND x.archived_at IS NOT NULL)
+                                  OR x.status = $1::text)
+                           LIMIT 1) s
     UNION ALL
     (SELECT s.id, a.handoff_count, a.session_created_at
-       FROM session_activity_counts a JOIN sessions s ON s.id = a.session_id
-      WHERE NOT EXISTS (SELECT 1 FROM recent r WHERE r.id = a.session_id)
-        AND ($1::text IS NULL
-             OR ($1::text = 'dormant' AND s.is_dormant AND s.archived_at IS NULL)
-             OR ($1::text = 'archived' AND s.archived_at IS NOT NULL)
-             OR s.status = $1::text)
+       FROM session_activity_counts a
+       CROSS JOIN LATERAL (SELECT x.id FROM sessions x
+                            WHERE x.id = a.session_id
+                              AND ($1::text IS NULL
+                                   OR ($1::text = 'dormant' AND x.is_dormant AND x.archived_at IS NULL)
+                                   OR ($1::text = 'archived' AND x.archived_at IS NOT NULL)
+                                   OR x.status = $1::text)
+                            LIMIT 1) s
+      WHERE a.session_id NOT IN (SELECT r.id FROM recent r)   -- a hashed look-up per row
       ORDER BY a.handoff_count DESC, a.session_created_at DESC NULLS LAST
       LIMIT $2::bigint + $3::bigint)
 ),
