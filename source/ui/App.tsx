@@ -130,12 +130,18 @@ export function App(props: AppProps) {
 			requestAction,
 			openSession(id) {
 				memory.set('sessions.detail', id);
+				memory.set('sessions.detailReturn', screen === 'sessions' ? undefined : screen);
 				setScreen('sessions');
+			},
+			sessionClosed() {
+				const back = memory.get('sessions.detailReturn') as ScreenName | undefined;
+				memory.delete('sessions.detailReturn');
+				if (back) setScreen(back);
 			},
 			activity,
 			memory,
 		}),
-		[intervalMs, props.threshold, prompt, requestAction, activity, memory],
+		[intervalMs, props.threshold, prompt, requestAction, activity, memory, screen],
 	);
 
 	const step = (direction: 1 | -1) => {

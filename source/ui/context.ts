@@ -45,6 +45,8 @@ export type Ui = {
 	requestAction(action: import('../monitor/actions.js').ActionRequest, after?: () => void): void;
 	/** Open a session's detail from any screen. */
 	openSession(id: string): void;
+	/** The detail was closed: back to the screen that opened it. */
+	sessionClosed(): void;
 	/** Progress lines of the action running now (or of the last one). */
 	activity: string[];
 	/** Screen state kept across screen switches. */

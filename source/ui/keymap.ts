@@ -40,7 +40,8 @@ export const keymap: Binding[] = [
 	{scope: 'list', action: 'bottom', keys: ['end', 'G'], help: 'last row'},
 
 	{scope: 'events', action: 'filter', keys: ['/'], help: 'filter by event type, session key or agent', hint: 'filter'},
-	{scope: 'events', action: 'pause', keys: ['space'], help: 'pause / resume (events keep arriving)', hint: 'pause'},
+	{scope: 'events', action: 'pause', keys: ['space'], help: 'pause / resume (events keep arriving; moving down the list pauses)', hint: 'pause'},
+	{scope: 'events', action: 'open', keys: ['return'], help: "open the selected event's session", hint: 'open'},
 	{scope: 'events', action: 'clearFilter', keys: ['escape'], help: 'clear the filter'},
 
 	{scope: 'sessions', action: 'open', keys: ['return'], help: 'open the session', hint: 'open'},

@@ -112,6 +112,34 @@ describe('live events', () => {
 		expect(resumed).not.toContain('PAUSED');
 	});
 
+	it('scrolls back through older events (which pauses the list), opens the selected session with Enter, and Space returns to the newest', async () => {
+		const opened: string[] = [];
+		const ui = renderMonitor({data: {sessionDetail: async id => void opened.push(id)}});
+		const published = Array.from({length: 60}, (_, i) => lifecycleEvent({sessionKey: `old-${i}`}));
+		ui.hub.publish(published);
+		await ui.waitForText('old-59');
+		expect(ui.text()).not.toContain('old-0 ');
+		// down through the list: pauses, and the window follows the selection to the oldest rows
+		await ui.press('G');
+		let text = await ui.waitForText('PAUSED +0 new');
+		text = await ui.waitForText('60/60');
+		expect(text).toContain('old-0 ');
+		expect(text).not.toContain('old-59');
+		ui.hub.publish([lifecycleEvent({sessionKey: 'arrived-meanwhile'})]);
+		await ui.waitForText('PAUSED +1 new');
+		await ui.press('k', 'k');
+		await ui.waitForText('58/60');
+		await ui.press(keys.enter);
+		await until(() => opened.length === 1);
+		expect(opened[0]).toBe(published[2]!.sessionId);
+		await ui.press(keys.escape);
+		await ui.waitForText('Live events');
+		await ui.press(' ');
+		text = await ui.waitForText('arrived-meanwhile');
+		expect(text).not.toContain('PAUSED');
+		expect(text).not.toContain('old-0 ');
+	});
+
 	it('keeps the events when switching screens and back', async () => {
 		const ui = renderMonitor();
 		ui.hub.publish([lifecycleEvent({sessionKey: 'kept-across'})]);

@@ -2,12 +2,13 @@ import {Box, Text} from 'ink';
 import {useMemo} from 'react';
 import type {LifecycleEvent} from '../../feed/eventFeed.js';
 import {agents, eventSummary} from '../../feed/eventText.js';
-import {type Cell, type Column, Table} from '../components/Table.js';
+import {type Cell, type Column, Table, windowStart} from '../components/Table.js';
 import {useUi} from '../context.js';
 import {clock} from '../format.js';
 import type {EventBufferView} from '../hooks/useEventBuffer.js';
 import {useKeymap} from '../hooks/useKeymap.js';
 import {useRemembered} from '../hooks/useRemembered.js';
+import {useSelection} from '../hooks/useSelection.js';
 import {eventStyle} from '../theme.js';
 import type {ScreenProps} from './types.js';
 
@@ -47,24 +48,42 @@ export function LiveEvents(props: ScreenProps & {view: EventBufferView; paused: 
 	const [filter, setFilter] = useRemembered('events.filter', '');
 	const {paused, setPaused} = props;
 	const {events, newWhilePaused} = props.view;
+	// every buffered event that passes the filter: the list scrolls back through all of them
+	const shown = useMemo(() => (filter === '' ? events : events.filter(event => matchesFilter(event, filter))), [events, filter]);
+	const selection = useSelection('events.selected', shown.length, Math.max(1, props.height - 2));
+	// Live, the newest row is at the top and nothing is highlighted. Moving down
+	// the list pauses it (rows would slide away under the cursor otherwise);
+	// Space resumes at the newest.
+	const older = (move: () => void) => () => {
+		if (!paused) setPaused(() => true);
+		move();
+	};
 	useKeymap(
-		['events'],
+		['list', 'events'],
 		{
 			filter: () => ui.prompt({label: 'filter /', initial: filter, onChange: setFilter, onSubmit: setFilter}),
 			clearFilter: () => setFilter(''),
-			pause: () => setPaused(p => !p),
+			pause: () => {
+				if (paused) selection.setSelected(0);
+				setPaused(p => !p);
+			},
+			up: selection.handlers.up,
+			pageUp: selection.handlers.pageUp,
+			top: selection.handlers.top,
+			down: older(selection.handlers.down),
+			pageDown: older(selection.handlers.pageDown),
+			bottom: older(selection.handlers.bottom),
+			open: () => {
+				const event = shown[paused ? selection.selected : 0];
+				if (event) ui.openSession(event.sessionId);
+			},
 		},
 		props.active,
 	);
-	const shown = useMemo(() => {
-		const rows: LifecycleEvent[] = [];
-		for (const event of events) {
-			if (rows.length >= props.height) break;
-			if (matchesFilter(event, filter)) rows.push(event);
-		}
-
-		return rows;
-	}, [events, filter, props.height]);
+	// cells for the rows in view only (the buffer holds up to eventCapacity)
+	const visible = Math.max(1, props.height - 2);
+	const start = windowStart(paused ? selection.selected : 0, visible, shown.length);
+	const inView = shown.slice(start, start + visible);
 	return (
 		<Box flexDirection="column" height={props.height} overflow="hidden">
 			<Text wrap="truncate">
@@ -76,13 +95,20 @@ export function LiveEvents(props: ScreenProps & {view: EventBufferView; paused: 
 						{' '}PAUSED +{newWhilePaused} new (Space resumes){' '}
 					</Text>
 				) : null}
+				{paused && shown.length > 0 ? (
+					<Text dimColor>
+						{' '}
+						{selection.selected + 1}/{shown.length}
+					</Text>
+				) : null}
 			</Text>
 			<Table
 				columns={columns}
-				rows={shown.map(eventCells)}
-				keys={shown.map(e => e.id)}
+				rows={inView.map(eventCells)}
+				keys={inView.map(e => e.id)}
 				width={props.width}
 				height={props.height - 1}
+				selected={paused ? selection.selected - start : undefined}
 				empty={filter ? `no event matches '${filter}' yet` : 'waiting for lifecycle events…'}
 			/>
 		</Box>

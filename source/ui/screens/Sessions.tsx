@@ -102,7 +102,16 @@ export function Sessions(props: ScreenProps) {
 	);
 
 	if (detailId !== undefined) {
-		return <SessionDetailView {...props} id={detailId} onClose={() => setDetailId(undefined)} />;
+		return (
+			<SessionDetailView
+				{...props}
+				id={detailId}
+				onClose={() => {
+					setDetailId(undefined);
+					ui.sessionClosed();
+				}}
+			/>
+		);
 	}
 
 	const pages = Math.max(1, Math.ceil(total / pageSize));
