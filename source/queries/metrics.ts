@@ -59,6 +59,21 @@ export type MetricSeries = {
 	samples: number[];
 };
 
+/** A counter's increase per minute, bucket by bucket, from each bucket's last
+ * value: the change since the previous bucket with a sample, over the time
+ * between them. A drop is a restart from zero (the new value is the increase).
+ * The first bucket with a sample has nothing to compare with: null. */
+export function counterRatePerMinute(last: Array<number | null>, bucketMs: number): Array<number | null> {
+	const minutes = bucketMs / 60_000;
+	let previous: {value: number; index: number} | undefined;
+	return last.map((value, index) => {
+		if (value === null) return null;
+		const rate = previous === undefined ? null : (value >= previous.value ? value - previous.value : value) / ((index - previous.index) * minutes);
+		previous = {value, index};
+		return rate;
+	});
+}
+
 export async function metricSeries(client: pg.ClientBase, options: z.input<typeof seriesParams>): Promise<MetricSeries> {
 	const p = seriesParams.parse(options);
 	const {startsAt, endsAt} = await seriesWindow(client, p.window);

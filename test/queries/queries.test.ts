@@ -13,6 +13,7 @@ import {
 	sessionsPage,
 } from '../../source/queries/index.js';
 import {connect} from '../../source/db/connection.js';
+import {counterRatePerMinute} from '../../source/queries/metrics.js';
 import {useTestDatabase} from '../helpers/database.js';
 import {seed, type Seeded} from './seed.js';
 
@@ -170,5 +171,13 @@ describe('events', () => {
 		const state = await schemaState(client);
 		expect(state.state).toBe('current');
 		expect(state.pending).toEqual([]);
+	});
+});
+
+describe('counterRatePerMinute', () => {
+	it('turns a counter into its increase per minute, across gaps and restarts', () => {
+		// 5-minute buckets: +50 over one bucket, a gap, +100 over two buckets, a restart at 30
+		expect(counterRatePerMinute([100, 150, null, 250, 30], 300_000)).toEqual([null, 10, null, 10, 6]);
+		expect(counterRatePerMinute([null, null], 60_000)).toEqual([null, null]);
 	});
 });

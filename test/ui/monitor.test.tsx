@@ -454,7 +454,9 @@ describe('performance, metrics, schema', () => {
 				],
 				async metricSeries(params) {
 					asked.push(params.name);
-					return {...(await (await import('./render.js')).noData.metricSeries(params)), avg: Array.from({length: params.points}, (_, i) => i)};
+					const empty = await (await import('./render.js')).noData.metricSeries(params);
+					// the counter grows by 120 per one-minute bucket
+					return {...empty, avg: Array.from({length: params.points}, (_, i) => i), last: Array.from({length: params.points}, (_, i) => 1000 + 120 * i)};
 				},
 			},
 			app: {initialScreen: 'metrics'},
@@ -462,8 +464,10 @@ describe('performance, metrics, schema', () => {
 		let text = await ui.waitForText('queue_depth queue=handoff · avg per bucket · 1h');
 		expect(text).toMatch(/requests_total\s+counter\s+123k/);
 		await ui.press('j');
-		text = await ui.waitForText('requests_total  · avg per bucket');
+		text = await ui.waitForText('requests_total  · increase per minute');
 		await until(() => asked.includes('requests_total'), 'the chosen metric to be charted');
+		text = await ui.waitForText('120');
+		expect(text).not.toMatch(/\b1\.\dk\b/); // the running total is not what is charted
 	});
 
 	it('opens on the schema screen with what is wrong, and applies migrations only after y', async () => {

@@ -1,6 +1,6 @@
 import {Box, Text} from 'ink';
 import {chartWindows, type ChartWindow} from '../../monitor/monitorOptions.js';
-import type {MetricLatest} from '../../queries/metrics.js';
+import {counterRatePerMinute, type MetricLatest} from '../../queries/metrics.js';
 import {Chart, chartPoints} from '../components/Chart.js';
 import {type Cell, type Column, Table} from '../components/Table.js';
 import {useServices, useUi} from '../context.js';
@@ -53,7 +53,10 @@ export function Metrics(props: ScreenProps & {defaultWindow: ChartWindow}) {
 		props.active,
 	);
 	const chartHeight = Math.max(3, props.height - 1 - tableHeight);
-	const values = series.data && series.data.name === chosen?.name ? series.data.avg : [];
+	// a counter only grows: chart how fast (per minute), not its running total
+	const counter = chosen?.type === 'counter';
+	const current = series.data && series.data.name === chosen?.name ? series.data : undefined;
+	const values = current ? (counter ? counterRatePerMinute(current.last, current.bucketMs) : current.avg) : [];
 	return (
 		<Box flexDirection="column" height={props.height} overflow="hidden">
 			<Text wrap="truncate">
@@ -72,7 +75,7 @@ export function Metrics(props: ScreenProps & {defaultWindow: ChartWindow}) {
 			/>
 			{chosen ? (
 				<Chart
-					title={`${chosen.name} ${compact(chosen.labels)} · avg per bucket · ${window} (w)`}
+					title={`${chosen.name} ${compact(chosen.labels)} · ${counter ? 'increase per minute' : 'avg per bucket'} · ${window} (w)`}
 					values={values}
 					height={chartHeight}
 					format={value => metric(value)}
