@@ -14,7 +14,6 @@ import {TitleBar} from './components/TitleBar.js';
 import {minimumSize, TooSmall} from './components/TooSmall.js';
 import {type Ui, UiContext, useConnectionStatus, useServices} from './context.js';
 import {useEventBuffer} from './hooks/useEventBuffer.js';
-import {useNow} from './hooks/useInterval.js';
 import {useKeymap, useRawInput} from './hooks/useKeymap.js';
 import {usePoll} from './hooks/usePoll.js';
 import {useTerminalSize} from './hooks/useTerminalSize.js';
@@ -53,7 +52,6 @@ export function App(props: AppProps) {
 	const {columns, rows} = useTerminalSize();
 	const services = useServices();
 	const status = useConnectionStatus();
-	const now = useNow(1000);
 	const [screen, setScreen] = useState<ScreenName>(props.initialScreen);
 	const [intervalMs, setIntervalMs] = useState(props.intervalMs);
 	const [modal, setModal] = useState<Modal>(undefined);
@@ -248,7 +246,7 @@ export function App(props: AppProps) {
 			<Box flexDirection="column" width={columns} height={rows - 1} overflow="hidden">
 				<TitleBar screen={screen} intervalMs={intervalMs} write={props.write} width={columns} />
 				<RatesBar counts={counts.data} stale={counts.error !== undefined && counts.data !== undefined} width={columns} />
-				<StatusLine status={status} now={now} width={columns} schemaCurrent={schemaCurrent} />
+				<StatusLine status={status} width={columns} schemaCurrent={schemaCurrent} />
 				<Box flexDirection="column" height={bodyHeight} overflow="hidden">
 					{modal?.kind === 'help' ? (
 						<Help scopes={[...screenScopes[screen], ...(screen === 'events' ? [] : (['list'] as Scope[]))]} width={columns} height={bodyHeight} />

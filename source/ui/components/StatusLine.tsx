@@ -1,6 +1,7 @@
 import {Box, Text} from 'ink';
 import type {ConnectionStatus} from '../context.js';
 import {age} from '../format.js';
+import {useNow} from '../hooks/useInterval.js';
 import {useTheme} from '../theme.js';
 
 function retryIn(status: {retryInMs?: number | undefined; at: number}, now: number): string {
@@ -10,13 +11,16 @@ function retryIn(status: {retryInMs?: number | undefined; at: number}, now: numb
 }
 
 /** One line: is the monitor connected, and how old is what it shows. */
-export function StatusLine(props: {status: ConnectionStatus; now: number; width: number; schemaCurrent?: boolean | undefined}) {
+export function StatusLine(props: {status: ConnectionStatus; width: number; schemaCurrent?: boolean | undefined}) {
 	const theme = useTheme();
 	const {database, feed} = props.status;
-	// The status can change between the once-a-second ticks of `now`.
-	const now = Math.max(props.now, Date.now());
 	const down = database.state !== 'connected';
 	const feedDown = feed !== undefined && feed.state !== 'live';
+	// Ticks only while the line shows a time (a countdown, an age): a live
+	// monitor at rest does not redraw every second.
+	const ticking = down || feedDown || feed?.heldBackBy !== undefined;
+	// The status can change between the once-a-second ticks.
+	const now = Math.max(useNow(1000, ticking), Date.now());
 	let text: string;
 	if (database.state === 'disconnected') {
 		const since = database.lastSuccessAt ? ` · data ${age(now - database.lastSuccessAt.getTime())} old (stale, kept)` : '';

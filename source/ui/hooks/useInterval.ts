@@ -11,9 +11,9 @@ export function useInterval(callback: () => void, ms: number, enabled = true): v
 	}, [ms, enabled]);
 }
 
-/** Date.now(), refreshed every `ms`: drives relative times ('12s ago'). */
-export function useNow(ms = 1000): number {
+/** Date.now(), refreshed every `ms` while enabled: drives relative times ('12s ago'). */
+export function useNow(ms = 1000, enabled = true): number {
 	const [now, setNow] = useState(() => Date.now());
-	useInterval(() => setNow(Date.now()), ms);
+	useInterval(() => setNow(Date.now()), ms, enabled);
 	return now;
 }

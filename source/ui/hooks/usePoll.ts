@@ -24,6 +24,9 @@ export function usePoll<T>(load: () => Promise<T>, key: string, intervalMs: numb
 	const latestLoad = useRef(load);
 	latestLoad.current = load;
 	const trigger = useRef<() => void>(() => {});
+	// The last answer, serialised: an answer equal to it changes no state, so
+	// an idle monitor does not redraw after every poll.
+	const lastAnswer = useRef<string | undefined>(undefined);
 	useEffect(() => {
 		if (!enabled) return;
 		let cancelled = false;
@@ -35,7 +38,12 @@ export function usePoll<T>(load: () => Promise<T>, key: string, intervalMs: numb
 			running = true;
 			try {
 				const data = await latestLoad.current();
-				if (!cancelled) setState({data, updatedAt: Date.now(), key});
+				if (!cancelled) {
+					const answer = `${key}\u0000${JSON.stringify(data) ?? ''}`;
+					const same = answer === lastAnswer.current;
+					lastAnswer.current = answer;
+					setState(previous => (same && previous.key === key && previous.error === undefined ? previous : {data, updatedAt: Date.now(), key}));
+				}
 			} catch (error) {
 				if (!cancelled) setState(previous => ({...previous, error: message(error)}));
 			} finally {
