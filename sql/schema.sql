@@ -1141,8 +1141,6 @@ ON CONFLICT (version) DO NOTHING;
 --   column of retention_policies, default 1 minute) unless the session is
 --   dormant, which reactivates it at once. The dormant schedule waits that
 --   much longer, so no session is marked dormant early because of it.
--- * idx_sessions_dormant_last_activity holds only dormant sessions (the rows
---   its queries ask for), so updates of live sessions skip it.
 
 -- ---------------------------------------------------------------------------
 -- Activity resolution per retention policy
@@ -1480,19 +1478,13 @@ ALTER TABLE session_lifecycle ADD CONSTRAINT session_lifecycle_event_type_check
     CHECK (event_type::text = ANY ('{created,expired,archived,dormant,reactivated,status_changed}'::text[])) NOT VALID;
 ALTER TABLE session_lifecycle VALIDATE CONSTRAINT session_lifecycle_event_type_check;
 
--- ---------------------------------------------------------------------------
--- Indexes
--- ---------------------------------------------------------------------------
-DROP INDEX IF EXISTS idx_sessions_dormant_last_activity;
-CREATE INDEX IF NOT EXISTS idx_sessions_dormant_last_activity ON sessions (is_dormant, last_activity_at) WHERE is_dormant;
-
 -- Each backend takes 32 values of the event ordinal at a time instead of
 -- locking the sequence for every lifecycle row. seq orders the events of one
 -- transaction (one backend, so still increasing); the feed orders by (xid, seq).
 ALTER TABLE session_lifecycle ALTER COLUMN seq SET CACHE 32;
 -- <<< 006_lighter_triggers.sql
 INSERT INTO handoff_top_migrations (version, name, checksum, execution_ms, baselined)
-VALUES (6, 'lighter_triggers', '7f39346843b91895410a828619b8e51c3bb362b700bfdc13551341d501cd06ef', NULL, false)
+VALUES (6, 'lighter_triggers', '22faaae1188cb7c596087b8fc1558144bdf088a0d94f6b874e668665369cbd96', NULL, false)
 ON CONFLICT (version) DO NOTHING;
 
 -- >>> 007_dashboard_at_scale.sql

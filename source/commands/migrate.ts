@@ -59,10 +59,13 @@ export function printPlan(plan: MigrationPlan, indent = '  '): void {
 			step.action === 'baseline'
 				? `baseline (already in place: ${step.present.length} objects; recorded, not run)`
 				: `apply: creates or changes ${step.creates.length} object${step.creates.length === 1 ? '' : 's'}${
-						step.present.length > 0 ? ` (${step.present.length} already in place)` : ''
-					}`;
+						step.drops.length > 0 ? `, drops ${step.drops.length}` : ''
+					}${step.present.length > 0 ? ` (${step.present.length} already in place)` : ''}`;
 		out(`${indent}${index + 1}. ${step.migration.file}  ${what}`);
-		if (step.action === 'apply') for (const line of describeObjects(step.creates)) out(`${indent}     ${line}`);
+		if (step.action === 'apply') {
+			for (const line of describeObjects(step.creates)) out(`${indent}     ${line}`);
+			for (const line of describeObjects(step.drops)) out(`${indent}     drops ${line}`);
+		}
 	});
 }
 

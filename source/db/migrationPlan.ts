@@ -23,7 +23,9 @@ export type PlanStep = {
 	action: 'apply' | 'baseline';
 	/** Objects this migration creates or changes that the database lacks (or has differently). */
 	creates: string[];
-	/** Objects this migration would create that are already in place as expected. */
+	/** Objects this migration drops that the database still has. */
+	drops: string[];
+	/** Objects already as this migration (or a later one) leaves them. */
 	present: string[];
 };
 
@@ -40,14 +42,16 @@ function same(a: unknown, b: unknown): boolean {
  * expected schema was generated from this very file (otherwise nothing can be
  * said), each with the states that count as "in place": as the migration
  * leaves it, or as any later migration does (the database may be further on). */
-function objectsOf(migration: Migration, expected: ExpectedSchema): Array<[key: string, states: unknown[]]> | undefined {
+function objectsOf(migration: Migration, expected: ExpectedSchema): Array<[key: string, states: unknown[], drops: boolean]> | undefined {
 	const index = expected.migrations.findIndex(m => m.version === migration.version && m.checksum === migration.checksum);
 	if (index < 0) return undefined;
 	const stateAfter = (step: ExpectedSchema['migrations'][number], key: string) =>
 		step.states && key in step.states ? step.states[key] : (expected.objects[key] ?? null);
-	return expected.migrations[index]!.objects.map(key => [
+	const step = expected.migrations[index]!;
+	return step.objects.map(key => [
 		key,
-		expected.migrations.slice(index).filter(step => step.objects.includes(key)).map(step => stateAfter(step, key)),
+		expected.migrations.slice(index).filter(later => later.objects.includes(key)).map(later => stateAfter(later, key)),
+		stateAfter(step, key) === null,
 	]);
 }
 
@@ -67,15 +71,17 @@ export async function planMigrations(
 	for (const migration of status.pending) {
 		const objects = objectsOf(migration, expected);
 		const creates: string[] = [];
+		const drops: string[] = [];
 		const present: string[] = [];
-		for (const [key, states] of objects ?? []) {
+		for (const [key, states, dropped] of objects ?? []) {
 			if (states.some(state => same(live[key] ?? null, state))) present.push(key);
+			else if (dropped) drops.push(key);
 			else creates.push(key);
 		}
 
-		const inPlace = objects !== undefined && objects.length > 0 && creates.length === 0;
+		const inPlace = objects !== undefined && objects.length > 0 && creates.length === 0 && drops.length === 0;
 		if (!(baselining && inPlace)) baselining = false;
-		steps.push({migration, action: baselining ? 'baseline' : 'apply', creates, present});
+		steps.push({migration, action: baselining ? 'baseline' : 'apply', creates, drops, present});
 	}
 
 	return {status, steps};

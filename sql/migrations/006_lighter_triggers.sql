@@ -23,8 +23,6 @@
 --   column of retention_policies, default 1 minute) unless the session is
 --   dormant, which reactivates it at once. The dormant schedule waits that
 --   much longer, so no session is marked dormant early because of it.
--- * idx_sessions_dormant_last_activity holds only dormant sessions (the rows
---   its queries ask for), so updates of live sessions skip it.
 
 -- ---------------------------------------------------------------------------
 -- Activity resolution per retention policy
@@ -361,12 +359,6 @@ ALTER TABLE session_lifecycle DROP CONSTRAINT IF EXISTS session_lifecycle_event_
 ALTER TABLE session_lifecycle ADD CONSTRAINT session_lifecycle_event_type_check
     CHECK (event_type::text = ANY ('{created,expired,archived,dormant,reactivated,status_changed}'::text[])) NOT VALID;
 ALTER TABLE session_lifecycle VALIDATE CONSTRAINT session_lifecycle_event_type_check;
-
--- ---------------------------------------------------------------------------
--- Indexes
--- ---------------------------------------------------------------------------
-DROP INDEX IF EXISTS idx_sessions_dormant_last_activity;
-CREATE INDEX IF NOT EXISTS idx_sessions_dormant_last_activity ON sessions (is_dormant, last_activity_at) WHERE is_dormant;
 
 -- Each backend takes 32 values of the event ordinal at a time instead of
 -- locking the sequence for every lifecycle row. seq orders the events of one
