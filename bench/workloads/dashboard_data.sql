@@ -20,9 +20,9 @@ SELECT md5('s' || g)::uuid,
        st.status = 'active' AND a.f < 0.3,
        CASE WHEN st.status IN ('completed', 'expired') AND c.created_at < now() - interval '2 days' THEN c.created_at + interval '26 hours' END,
        CASE WHEN g % 20 = 0 THEN 'extended' ELSE 'standard' END
-  FROM generate_series(1, {{sessions}}) g
-  CROSS JOIN LATERAL (SELECT now() - interval '30 days' * power(random(), 2) AS created_at) c
-  CROSS JOIN LATERAL (SELECT random() AS f, random() AS u) a
+  -- random() in a select list runs once per row (an uncorrelated LATERAL subquery would run once for all)
+  FROM (SELECT g, random() AS r, random() AS f, random() AS u FROM generate_series(1, {{sessions}}) g) a
+  CROSS JOIN LATERAL (SELECT now() - interval '30 days' * power(a.r, 2) AS created_at) c
   CROSS JOIN LATERAL (SELECT CASE WHEN a.u < 0.40 THEN 'active' WHEN a.u < 0.50 THEN 'paused'
                                   WHEN a.u < 0.75 THEN 'completed' WHEN a.u < 0.90 THEN 'expired' ELSE 'cancelled' END AS status) st;
 
@@ -41,8 +41,7 @@ SELECT md5('s' || (1 + (hashint4(g + 7) & 2147483647) % {{sessions}}))::uuid,
        'claude-code', 'devin', 'context_transfer',
        (ARRAY['pending','accepted','rejected','completed'])[1 + g % 4],
        t, CASE WHEN g % 4 = 3 THEN t + interval '3 minutes' END
-  FROM generate_series(1, {{handoffs}}) g
-  CROSS JOIN LATERAL (SELECT now() - interval '30 days' * random() AS t) x;
+  FROM (SELECT g, now() - interval '30 days' * random() AS t FROM generate_series(1, {{handoffs}}) g) x;
 
 INSERT INTO session_lifecycle (session_id, event_type, event_data, created_at)
 SELECT s.id, 'created', jsonb_build_object('status', 'active', 'agent_from', s.agent_from), s.created_at FROM sessions s;
