@@ -27,7 +27,7 @@ const diagnoseConfigs: WriteConfig[] = ['D1 -lifecycle row', 'D2 -other row trig
 const diagnoseSql: string[] = [
 	'ALTER TABLE sessions DISABLE TRIGGER log_session_lifecycle',
 	'ALTER TABLE sessions DISABLE TRIGGER update_sessions_last_activity',
-	'DROP INDEX idx_sessions_last_activity_at, idx_sessions_is_dormant, idx_sessions_archived_at, idx_sessions_retention_policy, idx_sessions_status_last_activity, idx_sessions_dormant_last_activity, idx_sessions_expires_at_live',
+	'DROP INDEX idx_sessions_last_activity_at, idx_sessions_is_dormant, idx_sessions_archived_at, idx_sessions_retention_policy, idx_sessions_status_last_activity, idx_sessions_dormant_last_activity, idx_sessions_expires_at_live, idx_sessions_lifecycle_due, idx_sessions_expiry_by_policy',
 ];
 /** --diagnose, second part: one piece of the lifecycle row's table taken away at a time (not cumulative). */
 const lifecyclePieces: Partial<Record<WriteConfig, string>> = {

@@ -3,7 +3,9 @@
 -- and when it is due (session_lifecycle_schedule, the sweep's own schedule).
 -- Overdue steps wait for the next sweep. $2 limit.
 --
--- Candidates first, each list walking an index and stopping after $2 rows:
+-- Candidates first, each list one range of an index (idx_sessions_lifecycle_due,
+-- idx_sessions_expiry_by_policy, idx_sessions_expires_at_live,
+-- idx_sessions_dormant_last_activity) stopping after $2 rows:
 -- within one step and one retention policy the due time grows with
 -- last_activity_at (dormant, archive) or created_at (expire), so the soonest
 -- $2 of every (step, policy) together hold the soonest $2 overall. Rows that
@@ -26,15 +28,15 @@ WITH RECURSIVE used_policies (name) AS (
     UNION
     (SELECT x.id FROM live_policies p CROSS JOIN LATERAL (
         SELECT s.id FROM sessions s
-         WHERE NOT s.is_dormant AND s.status = 'active' AND s.archived_at IS NULL
-           AND s.retention_policy = p.name AND s.last_activity_at IS NOT NULL
-         ORDER BY s.is_dormant, s.last_activity_at LIMIT $2) x
+         WHERE s.retention_policy = p.name AND s.status = 'active' AND s.is_dormant = false
+           AND s.archived_at IS NULL AND s.last_activity_at IS NOT NULL
+         ORDER BY s.last_activity_at LIMIT $2) x
       WHERE p.dormant_after IS NOT NULL)
     UNION
     (SELECT x.id FROM live_policies p CROSS JOIN LATERAL (
         SELECT s.id FROM sessions s
-         WHERE s.status NOT IN ('expired', 'completed', 'cancelled') AND s.archived_at IS NULL
-           AND s.expires_at IS NULL AND s.retention_policy = p.name
+         WHERE s.retention_policy = p.name AND s.expires_at IS NULL AND s.archived_at IS NULL
+           AND s.status NOT IN ('expired', 'completed', 'cancelled')
          ORDER BY s.created_at LIMIT $2) x
       WHERE p.session_ttl IS NOT NULL)
     UNION
@@ -43,10 +45,13 @@ WITH RECURSIVE used_policies (name) AS (
         AND s.status NOT IN ('expired', 'completed', 'cancelled')
       ORDER BY s.expires_at LIMIT $2)
     UNION
-    (SELECT x.id FROM live_policies p CROSS JOIN LATERAL (
+    (SELECT x.id FROM live_policies p
+      CROSS JOIN (VALUES ('expired'), ('completed'), ('cancelled')) ended (status)
+      CROSS JOIN (VALUES (false), (true)) dormant (flag)
+      CROSS JOIN LATERAL (
         SELECT s.id FROM sessions s
-         WHERE s.status IN ('expired', 'completed', 'cancelled') AND s.archived_at IS NULL
-           AND s.retention_policy = p.name
+         WHERE s.retention_policy = p.name AND s.status = ended.status AND s.is_dormant = dormant.flag
+           AND s.archived_at IS NULL
          ORDER BY s.last_activity_at LIMIT $2) x
       WHERE p.archive_after IS NOT NULL)
     UNION
