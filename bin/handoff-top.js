@@ -4,6 +4,17 @@
 // same path. Set before anything imports React.
 process.env.NODE_ENV ??= 'production';
 
+// V8 grows the young generation up to 3 x 16 MB when a process allocates
+// steadily, as the monitor does while events stream in: about 45 MB of RSS for
+// little gain. Keeping it at its starting size costs some CPU in more frequent
+// scavenges (measured side by side at 100 events/s over 2 minutes: RSS 124-163
+// MB -> 121-145 MB, CPU 14.0 % -> 15.3 % of one core). A --max-semi-space-size
+// of the user's own wins.
+if (!`${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`.includes('semi-space')) {
+	const {setFlagsFromString} = await import('node:v8');
+	setFlagsFromString('--semi-space-growth-factor=1');
+}
+
 let cli;
 try {
 	cli = await import('../dist/cli.js');
