@@ -1,6 +1,6 @@
 // Writes BENCHMARKS.md from one run's results: nothing in it is typed by hand.
 import {execSync} from 'node:child_process';
-import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import type {DashboardResult} from './dashboard.js';
@@ -266,7 +266,7 @@ export function writeReport(file: string, r: Report, root: string): void {
 		'- Everything: `npm run bench` (quick profile, a few minutes, embedded PostgreSQL 18, writes this file); `npm run bench -- --full` for the issue\'s scale (10 M performance_logs, 1 M sessions, 10 M context_history; about an hour); `--dsn postgres://user:pw@host:port/db` to use an external server (the role must be able to CREATE DATABASE; pgbench must be installed).',
 		'- One section: `npm run bench -- --only write` (or `dashboard`, `latency`, `monitor`, `startup`; comma-separated). Write-cost overrides: `--clients 1,16 --duration 20 --rounds 3 --workloads status,mix`, `--no-previous` (skip the schema before migration 006), `--diagnose` (the piece-by-piece table; default in quick and full).',
 		'- The full-scale dashboard appendix (if present): `npm run bench -- --full --only dashboard --out bench/results/full-dashboard.md`; `npm run bench` appends that file as it is, with its own date and command.',
-		'- The 30-minute memory appendix (if present): `npm run bench -- --only monitor --soak 1800 --out bench/results/monitor-soak.md` (`--soak S`: the monitor\'s load phase lasts S seconds); appended the same way.',
+		'- The longer memory appendices (if present): `npm run bench -- --only monitor --soak 1800 --out bench/results/monitor-soak.md` (`--soak S`: the monitor\'s load phase lasts S seconds); every bench/results/monitor-soak*.md is appended the same way.',
 		'- §1 uses bench/workloads/*.sql with pgbench; the reference design is sql/reference/reference_design.sql on top of sql/reference/base_schema.sql. §2 uses bench/workloads/dashboard_data.sql and the queries in sql/queries/. §3–§5 use bench/probes/ and the built binary (`npm run build` first).',
 		'- CI smoke (numbers meaningless, only checks that every benchmark runs): `npm run bench -- --smoke` (report goes to the temp directory).',
 		'',
@@ -301,10 +301,12 @@ export function writeReport(file: string, r: Report, root: string): void {
 			);
 		}
 
-		const soak = path.join(root, 'bench', 'results', 'monitor-soak.md');
-		if (existsSync(soak)) {
-			const text = readFileSync(soak, 'utf8').replace(/^# Benchmarks\n/, '').replace(/^## /gm, '### ');
-			lines.push('## Appendix: the monitor over 30 minutes (a separate run)', '', text.trim(), '');
+		// bench/results/monitor-soak*.md: long runs of the monitor section (--soak S), each with its own date and commit
+		const results = path.join(root, 'bench', 'results');
+		const soaks = existsSync(results) ? readdirSync(results).filter(f => /^monitor-soak.*\.md$/.test(f)).sort() : [];
+		for (const soak of soaks) {
+			const text = readFileSync(path.join(results, soak), 'utf8').replace(/^# Benchmarks\n/, '').replace(/^## /gm, '### ');
+			lines.push(`## Appendix: the monitor under load for longer (a separate run, bench/results/${soak})`, '', text.trim(), '');
 		}
 	}
 	mkdirSync(path.dirname(path.resolve(file)), {recursive: true});
