@@ -43,17 +43,22 @@ SELECT md5('s' || (1 + (hashint4(g + 7) & 2147483647) % {{sessions}}))::uuid,
        t, CASE WHEN g % 4 = 3 THEN t + interval '3 minutes' END
   FROM (SELECT g, now() - interval '30 days' * random() AS t FROM generate_series(1, {{handoffs}}) g) x;
 
+-- in time order, as the triggers append them (the BRIN on created_at relies on that)
 INSERT INTO session_lifecycle (session_id, event_type, event_data, created_at)
-SELECT s.id, 'created', jsonb_build_object('status', 'active', 'agent_from', s.agent_from), s.created_at FROM sessions s;
-INSERT INTO session_lifecycle (session_id, event_type, event_data, created_at)
-SELECT s.id, 'status_changed', jsonb_build_object('old_status', 'active', 'new_status', s.status, 'reason', 'application'), s.updated_at
-  FROM sessions s WHERE s.status <> 'active';
-INSERT INTO session_lifecycle (session_id, event_type, event_data, created_at)
-SELECT s.id, 'dormant', jsonb_build_object('previous_state', 'active', 'reason', 'sweep'), s.last_activity_at + interval '2 hours'
-  FROM sessions s WHERE s.is_dormant;
-INSERT INTO session_lifecycle (session_id, event_type, event_data, created_at)
-SELECT s.id, 'archived', jsonb_build_object('status', s.status, 'reason', 'sweep'), s.archived_at
-  FROM sessions s WHERE s.archived_at IS NOT NULL;
+SELECT e.session_id, e.event_type, e.event_data, e.created_at
+  FROM (SELECT s.id AS session_id, 'created' AS event_type, jsonb_build_object('status', 'active', 'agent_from', s.agent_from) AS event_data,
+               s.created_at
+          FROM sessions s
+        UNION ALL
+        SELECT s.id, 'status_changed', jsonb_build_object('old_status', 'active', 'new_status', s.status, 'reason', 'application'), s.updated_at
+          FROM sessions s WHERE s.status <> 'active'
+        UNION ALL
+        SELECT s.id, 'dormant', jsonb_build_object('previous_state', 'active', 'reason', 'sweep'), s.last_activity_at + interval '2 hours'
+          FROM sessions s WHERE s.is_dormant
+        UNION ALL
+        SELECT s.id, 'archived', jsonb_build_object('status', s.status, 'reason', 'sweep'), s.archived_at
+          FROM sessions s WHERE s.archived_at IS NOT NULL) e
+ ORDER BY e.created_at;
 
 -- performance_logs: log-normal durations per operation (medians as the simulator's), 1 % failures
 INSERT INTO performance_logs (operation, duration_ms, success, session_id, created_at)
