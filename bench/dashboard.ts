@@ -162,20 +162,25 @@ export async function runDashboard(server: BenchServer, root: string, options: D
 			}
 			counts['performance_logs_last_24h'] = Number((await c.query("SELECT count(*) AS n FROM performance_logs WHERE created_at >= now() - interval '24 hours'")).rows[0].n);
 
-			const hasRollups = (await c.query("SELECT to_regproc('refresh_performance_rollups') IS NOT NULL AS ok")).rows[0].ok as boolean;
-			const rollup: DashboardResult['rollup'] = {initialMs: Number.NaN, steadyMs: Number.NaN, minuteRows: 0, tenMinuteRows: 0, hourRows: 0, histogramRows: 0};
-			if (hasRollups) {
+			// A rollup's first build, then the median of three refreshes after it (each redoes its grace window).
+			const timeRefresh = async (sql: string) => {
 				let t = performance.now();
-				await c.query('SELECT * FROM refresh_performance_rollups()');
-				rollup.initialMs = performance.now() - t;
-				// the per-minute refresh: redo the grace window
+				await c.query(sql);
+				const initialMs = performance.now() - t;
 				const steady: number[] = [];
 				for (let i = 0; i < 3; i++) {
 					t = performance.now();
-					await c.query('SELECT * FROM refresh_performance_rollups()');
+					await c.query(sql);
 					steady.push(performance.now() - t);
 				}
-				rollup.steadyMs = median(steady);
+
+				return {initialMs, steadyMs: median(steady)};
+			};
+
+			const hasRollups = (await c.query("SELECT to_regproc('refresh_performance_rollups') IS NOT NULL AS ok")).rows[0].ok as boolean;
+			const rollup: DashboardResult['rollup'] = {initialMs: Number.NaN, steadyMs: Number.NaN, minuteRows: 0, tenMinuteRows: 0, hourRows: 0, histogramRows: 0};
+			if (hasRollups) {
+				Object.assign(rollup, await timeRefresh('SELECT * FROM refresh_performance_rollups()'));
 				await c.query('VACUUM ANALYZE performance_rollup, performance_rollup_histogram');
 				const r = (await c.query('SELECT count(*) FILTER (WHERE resolution_s = 60) AS m, count(*) FILTER (WHERE resolution_s = 600) AS t, count(*) FILTER (WHERE resolution_s = 3600) AS h FROM performance_rollup')).rows[0];
 				rollup.minuteRows = Number(r.m);
@@ -189,16 +194,9 @@ export async function runDashboard(server: BenchServer, root: string, options: D
 			}
 
 			if ((await c.query("SELECT to_regproc('refresh_session_activity_counts') IS NOT NULL AS ok")).rows[0].ok) {
-				let t = performance.now();
-				await c.query('SELECT * FROM refresh_session_activity_counts()');
-				rollup.countsInitialMs = performance.now() - t;
-				const steady: number[] = [];
-				for (let i = 0; i < 3; i++) {
-					t = performance.now();
-					await c.query('SELECT * FROM refresh_session_activity_counts()');
-					steady.push(performance.now() - t);
-				}
-				rollup.countsSteadyMs = median(steady);
+				const activity = await timeRefresh('SELECT * FROM refresh_session_activity_counts()');
+				rollup.countsInitialMs = activity.initialMs;
+				rollup.countsSteadyMs = activity.steadyMs;
 				await c.query('VACUUM ANALYZE session_activity_counts');
 				log(`dashboard: activity counts built in ${(rollup.countsInitialMs / 1000).toFixed(1)} s, steady refresh ${rollup.countsSteadyMs.toFixed(0)} ms`);
 				// a minute of context and handoff requests after the refresh (the data's own rate: its rows span 30 days)
