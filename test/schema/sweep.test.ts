@@ -49,9 +49,43 @@ describe('lifecycle_sweep', () => {
 	it('a dry run changes nothing', async () => {
 		const {id} = await insertSession(db().pool, {createdAt: hoursAgo(30)});
 		const before = await sessionRow(db().pool, id);
-		expect((await sweep(true)).map(row => row.action)).toEqual(['expire']);
+		// 30 h old under the standard policy: one pass expires it and archives it (1 h after expiry)
+		expect((await sweep(true)).map(row => row.action)).toEqual(['expire', 'archive']);
 		expect(await sessionRow(db().pool, id)).toEqual(before);
 		expect((await events(db().pool, id)).map(e => e.event_type)).toEqual(['created']);
+	});
+
+	it('a dry run lists what one pass then does, when one pass expires and archives a session, and archives and purges one', async () => {
+		// past expiry (24 h) and the archive time after it (1 h): the first sweep of a database meets many of these
+		const stale = await insertSession(db().pool, {sessionKey: 'stale', createdAt: hoursAgo(40), lastActivityAt: hoursAgo(39)});
+		// past expiry but active in the last hour: expired now, archived by a later pass
+		await insertSession(db().pool, {sessionKey: 'recent', createdAt: hoursAgo(30), lastActivityAt: hoursAgo(0.5)});
+		// no recorded activity (predates the column): the expiry moves updated_at to now, so it is not archived yet
+		const unrecorded = await insertSession(db().pool, {sessionKey: 'unrecorded', createdAt: hoursAgo(40)});
+		await db().query('UPDATE sessions SET last_activity_at = NULL WHERE id = $1', [unrecorded.id]);
+		// archived and purged in one pass under a policy that purges at once
+		await db().query(
+			`INSERT INTO retention_policies (name, session_ttl, dormant_after, archive_after, purge_after)
+			 VALUES ('at-once', interval '1 hour', interval '1 hour', interval '0', interval '0') ON CONFLICT (name) DO NOTHING`,
+		);
+		await insertSession(db().pool, {sessionKey: 'gone', retentionPolicy: 'at-once', createdAt: hoursAgo(3), lastActivityAt: hoursAgo(2)});
+		await insertSession(db().pool, {sessionKey: 'done-gone', retentionPolicy: 'at-once', status: 'completed', createdAt: hoursAgo(3), lastActivityAt: hoursAgo(2)});
+		await insertSession(db().pool, {sessionKey: 'idle', createdAt: hoursAgo(3)});
+		await insertSession(db().pool, {sessionKey: 'done', status: 'completed', createdAt: hoursAgo(5), lastActivityAt: hoursAgo(2)});
+
+		const listed = (rows: SweepRow[]) => rows.map(row => `${row.action}:${row.session_key}`);
+		const preview = await sweep(true);
+		const did = await sweep();
+		expect(listed(did).sort()).toEqual(
+			['archive:done', 'archive:done-gone', 'archive:gone', 'archive:stale', 'dormant:idle', 'expire:gone', 'expire:recent', 'expire:stale', 'expire:unrecorded', 'purge:done-gone', 'purge:gone'].sort(),
+		);
+		// the same actions, listed in the order the steps run
+		expect(listed(preview).sort()).toEqual(listed(did).sort());
+		const steps = preview.map(row => ['expire', 'dormant', 'archive', 'purge'].indexOf(row.action));
+		expect(steps).toEqual([...steps].sort((a, b) => a - b));
+		expect(preview.find(row => row.session_key === 'stale' && row.action === 'archive')?.detail).toEqual({status: 'expired'});
+		expect((await sessionRow(db().pool, stale.id)).archived_at).not.toBeNull();
+		await db().query(`DELETE FROM retention_policies WHERE name = 'at-once'`);
 	});
 
 	it('two sweeps at once never process the same session', async () => {
