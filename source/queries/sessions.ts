@@ -57,6 +57,8 @@ export const sessionsPageParams = z.strictObject({
 	status: z.string().min(1).max(50).optional(),
 	limit: z.number().int().min(1).max(1000),
 	offset: z.number().int().min(0),
+	/** Count sorts: a status filter that at most this many sessions match counts them one by one instead of walking session_activity_counts. */
+	countMatchesUpTo: z.number().int().min(0).max(100_000).default(1000),
 });
 export type SessionsPageParams = z.input<typeof sessionsPageParams>;
 
@@ -69,7 +71,8 @@ export async function sessionsPage(
 ): Promise<{rows: SessionRow[]; total: number; totalCapped?: boolean}> {
 	const p = sessionsPageParams.parse(params);
 	const status = p.status ?? null;
-	const page = await client.query(sqlText(`queries/sessions_by_${p.sort}`), [status, p.limit, p.offset]);
+	const countSort = p.sort === 'context' || p.sort === 'handoffs';
+	const page = await client.query(sqlText(`queries/sessions_by_${p.sort}`), [status, p.limit, p.offset, ...(countSort ? [p.countMatchesUpTo] : [])]);
 	const count = await client.query(sqlText('queries/sessions_count'), [status, sessionCountCap + 1]);
 	const total = z.coerce.number().parse(count.rows[0]?.total);
 	return {

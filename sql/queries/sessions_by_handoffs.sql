@@ -1,12 +1,14 @@
 -- One page of session_monitoring_view, most handoff requests first (newest
 -- session first among equal counts).
 -- $1 status filter: NULL (all), 'dormant', 'archived', or a sessions.status
--- value; $2 page size; $3 offset.
+-- value; $2 page size; $3 offset; $4 see below.
 -- Counts come from session_activity_counts (migration 007): the top of its
 -- index for sessions without newer rows, an exact recount for the sessions
 -- created or with handoff requests since its last refresh (less the grace window) -
 -- so the page is exact and only a page's worth of counts is read. Never
--- refreshed, every session is recounted (correct, slow).
+-- refreshed, every session is recounted (correct, slow). A status filter
+-- that at most $4 sessions match (the monitor: 1000) counts those sessions
+-- instead: walking the counts for a page of them would read most of the index.
 WITH since AS (
     SELECT coalesce((SELECT st.counted_through - st.grace FROM session_activity_counts_state st WHERE st.id = 1),
                     '-infinity'::timestamptz) AS t
@@ -19,9 +21,25 @@ recent AS (
     -- never refreshed: every session (a one-time filter, skipped otherwise)
     SELECT s.id FROM sessions s WHERE (SELECT since.t FROM since) = '-infinity'::timestamptz
 ),
+few AS (
+    SELECT $1::text IS NOT NULL
+           AND (SELECT count(*) FROM (SELECT 1 FROM sessions x
+                                       WHERE ($1::text = 'dormant' AND x.is_dormant AND x.archived_at IS NULL)
+                                          OR ($1::text = 'archived' AND x.archived_at IS NOT NULL)
+                                          OR x.status = $1::text
+                                       LIMIT $4::int + 1) m) <= $4::int AS yes
+),
 -- LATERAL look-ups (LIMIT 1 keeps them from being flattened into joins): one
--- index probe per row, whatever the planner guesses of the time ranges above
+-- index probe per row, whatever the planner guesses of the time ranges above.
+-- (SELECT yes FROM few) is a one-time filter: only one way runs.
 candidates AS (
+    SELECT s.id, (SELECT count(*) FROM handoff_requests h WHERE h.session_id = s.id) AS n, s.created_at
+      FROM sessions s
+     WHERE (SELECT f.yes FROM few f)
+       AND (($1::text = 'dormant' AND s.is_dormant AND s.archived_at IS NULL)
+            OR ($1::text = 'archived' AND s.archived_at IS NOT NULL)
+            OR s.status = $1::text)
+    UNION ALL
     SELECT s.id, (SELECT count(*) FROM handoff_requests h WHERE h.session_id = s.id) AS n, s.created_at
       FROM recent r
       CROSS JOIN LATERAL (SELECT x.id, x.created_at FROM sessions x
@@ -31,6 +49,7 @@ candidates AS (
                                   OR ($1::text = 'archived' AND x.archived_at IS NOT NULL)
                                   OR x.status = $1::text)
                            LIMIT 1) s
+     WHERE NOT (SELECT f.yes FROM few f)
     UNION ALL
     (SELECT s.id, a.handoff_count, a.session_created_at
        FROM session_activity_counts a
@@ -41,7 +60,8 @@ candidates AS (
                                    OR ($1::text = 'archived' AND x.archived_at IS NOT NULL)
                                    OR x.status = $1::text)
                             LIMIT 1) s
-      WHERE a.session_id NOT IN (SELECT r.id FROM recent r)   -- a hashed look-up per row
+      WHERE NOT (SELECT f.yes FROM few f)
+        AND a.session_id NOT IN (SELECT r.id FROM recent r)   -- a hashed look-up per row
       ORDER BY a.handoff_count DESC, a.session_created_at DESC NULLS LAST
       LIMIT $2::bigint + $3::bigint)
 ),
