@@ -21,7 +21,9 @@ export type WriteConfig =
 	| 'L -foreign key'
 	| 'L -feed index (xid, seq)'
 	| 'L -BRIN (created_at)'
-	| 'L -index (session_id, created_at)';
+	| 'L -index (session_id, created_at)'
+	| 'L the bare row (all of the above and the CHECK)'
+	| 'L the trigger runs, writes no row';
 /** --diagnose: handoff-top with its write-path pieces taken away one by one (cumulative), to see what each costs. */
 const diagnoseConfigs: WriteConfig[] = ['D1 -lifecycle row', 'D2 -other row triggers', 'D3 -enhancement indexes'];
 const diagnoseSql: string[] = [
@@ -30,12 +32,24 @@ const diagnoseSql: string[] = [
 	'DROP INDEX idx_sessions_last_activity_at, idx_sessions_is_dormant, idx_sessions_archived_at, idx_sessions_retention_policy, idx_sessions_status_last_activity, idx_sessions_dormant_last_activity, idx_sessions_expires_at_live, idx_sessions_lifecycle_due, idx_sessions_expiry_by_policy',
 ];
 /** --diagnose, second part: one piece of the lifecycle row's table taken away at a time (not cumulative). */
+// Without the (xid, seq) index the wake-up's look-up of its transaction's events
+// would scan the whole table; nobody listens in these configurations, so the
+// gate is told nobody ever will (each backend then skips the wake-up for good).
+const noWakeUp = "UPDATE lifecycle_notify_gate SET listener_pattern = 'nobody%', listener_present = false, listener_checked_at = 'infinity'";
 const lifecyclePieces: Partial<Record<WriteConfig, string>> = {
 	'L -foreign key': 'ALTER TABLE session_lifecycle DROP CONSTRAINT session_lifecycle_session_id_fkey',
-	'L -feed index (xid, seq)': 'DROP INDEX idx_session_lifecycle_xid_seq',
+	'L -feed index (xid, seq)': `DROP INDEX idx_session_lifecycle_xid_seq; ${noWakeUp}`,
 	'L -BRIN (created_at)': 'DROP INDEX idx_session_lifecycle_created_at',
 	'L -index (session_id, created_at)': 'DROP INDEX idx_session_lifecycle_session_created_at',
+	// what a row per change costs by itself: the same trigger and INSERT into a table with only its primary key
+	'L the bare row (all of the above and the CHECK)':
+		'ALTER TABLE session_lifecycle DROP CONSTRAINT session_lifecycle_session_id_fkey, DROP CONSTRAINT session_lifecycle_event_type_check; ' +
+		`DROP INDEX idx_session_lifecycle_xid_seq, idx_session_lifecycle_created_at, idx_session_lifecycle_session_created_at; ${noWakeUp}`,
+	// what calling the AFTER trigger costs without its INSERT
+	'L the trigger runs, writes no row': 'CREATE OR REPLACE FUNCTION log_session_lifecycle() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END; $$',
 };
+/** Pieces taken away one at a time (the rest of lifecyclePieces take several, or all, away). */
+export const singleLifecyclePieces: WriteConfig[] = ['L -foreign key', 'L -feed index (xid, seq)', 'L -BRIN (created_at)', 'L -index (session_id, created_at)'];
 export const lifecyclePieceConfigs = Object.keys(lifecyclePieces) as WriteConfig[];
 export const writeConfigs: WriteConfig[] = ['base', 'reference', 'handoff-top 001-005', 'handoff-top', 'handoff-top+monitor'];
 /** Measured at the largest client count only. */
@@ -94,6 +108,8 @@ const schemaOf: Record<WriteConfig, SchemaKind> = {
 	'L -feed index (xid, seq)': 'handoff-top',
 	'L -BRIN (created_at)': 'handoff-top',
 	'L -index (session_id, created_at)': 'handoff-top',
+	'L the bare row (all of the above and the CHECK)': 'handoff-top',
+	'L the trigger runs, writes no row': 'handoff-top',
 };
 
 function parsePgbench(out: string): {tps: number; latencyMs: number; failed: number} {
