@@ -10,6 +10,7 @@ import {createDatabase, dropDatabase, installSchema, withClient, type BenchServe
 import pg from 'pg';
 import {resolveConnection} from '../source/db/connection.js';
 import {countMatchesUpTo} from '../source/queries/sessions.js';
+import {headerEventMinutes} from '../source/queries/events.js';
 import {median} from './lib/util.js';
 
 export type DashboardOptions = {scale: number; repeats: number; exactBaseline: boolean};
@@ -57,7 +58,13 @@ function screens(): Array<{screen: string; target: string; limitMs: number; quer
 	return [
 		{screen: '1 live events', target: '≤ 50 ms', limitMs: 50, queries: [
 			clock,
-			{file: 'event_counts', params: () => [60]},
+			{file: 'event_counts_since', params: ctx => [ctx.cursor.xid, headerEventMinutes], note: 'header counts, a refresh after the first'},
+			{file: 'lifecycle_events_after', params: ctx => [ctx.cursor.xid, ctx.cursor.seq, null, null, 500], note: 'feed poll at the tail'},
+			{file: 'lifecycle_feed_lag'},
+		]},
+		{screen: '1 live events, first refresh', target: '≤ 50 ms', limitMs: 50, queries: [
+			clock,
+			{file: 'event_counts_since', params: () => [null, headerEventMinutes], note: 'header counts: the whole window once'},
 			{file: 'lifecycle_events_after', params: ctx => [ctx.cursor.xid, ctx.cursor.seq, null, null, 500], note: 'feed poll at the tail'},
 			{file: 'lifecycle_feed_lag'},
 		]},

@@ -8,6 +8,7 @@ import type {ChartWindow} from '../queries/common.js';
 import {validateDatabase} from '../db/validation/validate.js';
 
 export function createMonitorData(db: MonitorDatabase) {
+	const counts = new queries.EventCountsTracker();
 	return {
 		sessionsPage: async (params: SessionsPageParams) => db.run(async client => queries.sessionsPage(client, params)),
 		sessionDetail: async (id: string) => db.run(async client => queries.sessionDetail(client, id, {timelineLimit: 50, logLimit: 10})),
@@ -17,7 +18,12 @@ export function createMonitorData(db: MonitorDatabase) {
 		metricsLatest: async () => db.run(async client => queries.metricsLatest(client)),
 		metricSeries: async (params: {name: string; labels?: Record<string, unknown>; window: ChartWindow; points: number}) =>
 			db.run(async client => queries.metricSeries(client, params)),
-		eventCounts: async (params: {sinceMinutes: number}) => db.run(async client => queries.eventCounts(client, params)),
+		// read incrementally; after a failure (the connection may come back to another server) from scratch
+		eventCounts: async (params: {sinceMinutes: number}) =>
+			db.run(async client => counts.next(client, params)).catch((error: unknown) => {
+				counts.reset();
+				throw error;
+			}),
 		schemaState: async () => db.run(async client => queries.schemaState(client)),
 		validate: async () => db.run(async client => validateDatabase(client)),
 	};

@@ -4,6 +4,6 @@ export {sessionsPage, sessionDetail, sessionSorts, type SessionRow, type Session
 export {dormantSessions, type DormantRow} from './dormant.js';
 export {performanceTable, latencySeries, type PerformanceRow, type LatencySeries} from './performance.js';
 export {metricsLatest, metricSeries, type MetricLatest, type MetricSeries} from './metrics.js';
-export {eventCounts, recentEvents, type EventCounts} from './events.js';
+export {EventCountsTracker, eventCounts, headerEventMinutes, recentEvents, type EventCounts} from './events.js';
 export {schemaState, type SchemaState} from './schema.js';
 export {chartWindowNames, lifecycleEventTypes, type ChartWindow} from './common.js';

@@ -6,6 +6,7 @@ import {Box, type Key, useApp} from 'ink';
 import {useCallback, useEffect, useMemo, useRef, useState} from 'react';
 import type {ActionRequest} from '../monitor/actions.js';
 import {findScreen, screenNames, type ChartWindow, type ScreenName} from '../monitor/monitorOptions.js';
+import {headerEventMinutes} from '../queries/events.js';
 import {Footer, type FooterContent} from './components/Footer.js';
 import {Help} from './components/Help.js';
 import {RatesBar} from './components/RatesBar.js';
@@ -67,7 +68,7 @@ export function App(props: AppProps) {
 	const [paused, setPaused] = useState(false);
 	const eventView = useEventBuffer(services.events, {capacity: eventCapacity, paused});
 	const memory = useRef(new Map<string, unknown>()).current;
-	const counts = usePoll(async () => services.data.eventCounts({sinceMinutes: 5}), 'counts', Math.max(intervalMs, 2000));
+	const counts = usePoll(async () => services.data.eventCounts({sinceMinutes: headerEventMinutes}), 'counts', Math.max(intervalMs, 2000));
 	const tooSmall = columns < minimumSize.columns || rows < minimumSize.rows;
 
 	useEffect(() => {
