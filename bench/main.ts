@@ -79,7 +79,8 @@ export async function main(argv: string[], context: {root: string; outdir: strin
 		return 2;
 	}
 
-	const saved = path.join(context.outdir, 'last-report.json');
+	// one saved run per report file: a separate run (--out bench/results/...) must not replace BENCHMARKS.md's
+	const saved = path.join(context.outdir, `last-report-${path.basename(args.out, '.md')}.json`);
 	if (args.rerender) {
 		// the last run's results, written again (e.g. after bench/results/full-dashboard.md changed)
 		const last = JSON.parse(readFileSync(saved, 'utf8')) as Report;

@@ -10,7 +10,7 @@ import {run, sleep} from './lib/util.js';
 export type MonitorCostResult = {
 	sessions: number;
 	idle: {seconds: number; cpuPercent: number; rssMb: number};
-	load: {seconds: number; rate: number; cpuPercent: number; rssStartMb: number; rssEndMb: number; rssMaxMb: number; slopeMbPerMin: number; projected30MinMb: number; secondHalfSlopeMbPerMin: number; secondHalfProjected30MinMb: number; warmAtS: number; warmRssMb: number; growthAfterWarmMb: number};
+	load: {seconds: number; rate: number; cpuPercent: number; rssStartMb: number; rssEndMb: number; rssMaxMb: number; rssMaxAtS?: number; slopeMbPerMin: number; projected30MinMb: number; secondHalfSlopeMbPerMin: number; secondHalfProjected30MinMb: number; warmAtS: number; warmRssMb: number; growthAfterWarmMb: number};
 	screenAtEnd: string;
 	notes: string[];
 };
@@ -89,6 +89,8 @@ export async function runMonitorCost(
 			rssStartMb: first.rssKb / 1024,
 			rssEndMb: last.rssKb / 1024,
 			rssMaxMb: Math.max(...samples.map(s => s.rssKb)) / 1024,
+			// when the peak came (warm-up or a trend)
+			rssMaxAtS: (samples.reduce((a, b) => (b.rssKb > a.rssKb ? b : a)).at - first.at) / 1000,
 			slopeMbPerMin,
 			projected30MinMb: slopeMbPerMin * 30,
 			secondHalfSlopeMbPerMin,
