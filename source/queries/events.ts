@@ -63,10 +63,24 @@ type Counts = Partial<Record<LifecycleEventType, number>>;
  * at 1 000 events/s a 5-minute window is 300 000 rows. Same answer as
  * eventCounts() (to the second at the window's edge). Call reset() when the
  * connection may have changed servers; a failed call leaves the state as it was.
+ *
+ * A writing transaction left open holds the horizon back, and each call then
+ * recounts everything since it began. Once the horizon has not moved for
+ * longer than the window (or rereadAfterMs), calls count the window afresh
+ * instead, as eventCounts() does, until it moves again.
  */
 export class EventCountsTracker {
 	#horizon: string | null = null;
 	#windowMinutes = 0;
+	/** server time (ms) of the last call, and of the last call that moved the horizon */
+	#lastAt = 0;
+	#movedAt = 0;
+	readonly #rereadAfterMs: number | undefined;
+
+	constructor(options: {rereadAfterMs?: number} = {}) {
+		this.#rereadAfterMs = options.rereadAfterMs;
+	}
+
 	/** final counts per second (epoch ms) */
 	readonly #seconds = new Map<number, Counts>();
 
@@ -78,7 +92,9 @@ export class EventCountsTracker {
 	async next(client: pg.ClientBase, options: {sinceMinutes: number}): Promise<EventCounts> {
 		const sinceMinutes = z.number().int().min(1).max(7 * 24 * 60).parse(options.sinceMinutes);
 		if (sinceMinutes !== this.#windowMinutes) this.reset();
-		const {rows} = await client.query(sqlText('queries/event_counts_since'), [this.#horizon, sinceMinutes]);
+		const stuck = this.#horizon !== null && this.#lastAt - this.#movedAt > (this.#rereadAfterMs ?? sinceMinutes * 60_000);
+		const from = stuck ? null : this.#horizon;
+		const {rows} = await client.query(sqlText('queries/event_counts_since'), [from, sinceMinutes]);
 		const parsed = rows.map(row => sinceRow.parse(row));
 		const first = parsed[0];
 		if (!first) throw new Error('event_counts_since returned no row');
@@ -88,21 +104,26 @@ export class EventCountsTracker {
 			into.set(at, counts);
 		};
 
+		// counted afresh: the whole window is in this answer
+		if (from === null) this.#seconds.clear();
 		const provisional = new Map<number, Counts>();
 		for (const row of parsed) {
 			if (!row.second || !row.event_type || row.events === null) continue;
 			add(row.final ? this.#seconds : provisional, row.second.getTime(), row.event_type, row.events);
 		}
 
+		const now = first.server_now.getTime();
+		if (first.horizon !== this.#horizon) this.#movedAt = now;
+		this.#lastAt = now;
 		this.#horizon = first.horizon;
 		this.#windowMinutes = sinceMinutes;
-		const from = first.server_now.getTime() - sinceMinutes * 60_000;
-		for (const at of this.#seconds.keys()) if (at < from) this.#seconds.delete(at);
+		const windowStart = now - sinceMinutes * 60_000;
+		for (const at of this.#seconds.keys()) if (at < windowStart) this.#seconds.delete(at);
 
 		const byMinute = new Map<number, Counts>();
 		for (const source of [this.#seconds, provisional]) {
 			for (const [at, counts] of source) {
-				if (at < from) continue;
+				if (at < windowStart) continue;
 				for (const [type, events] of Object.entries(counts) as Array<[LifecycleEventType, number]>) add(byMinute, Math.floor(at / 60_000) * 60_000, type, events);
 			}
 		}
