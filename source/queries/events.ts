@@ -76,13 +76,12 @@ export class EventCountsTracker {
 	#lastAt = 0;
 	#movedAt = 0;
 	readonly #rereadAfterMs: number | undefined;
+	/** final counts per second (epoch ms) */
+	readonly #seconds = new Map<number, Counts>();
 
 	constructor(options: {rereadAfterMs?: number} = {}) {
 		this.#rereadAfterMs = options.rereadAfterMs;
 	}
-
-	/** final counts per second (epoch ms) */
-	readonly #seconds = new Map<number, Counts>();
 
 	reset(): void {
 		this.#horizon = null;
