@@ -21,24 +21,25 @@ recent AS (
     -- never refreshed: every session (a one-time filter, skipped otherwise)
     SELECT s.id FROM sessions s WHERE (SELECT since.t FROM since) = '-infinity'::timestamptz
 ),
+-- the filter's first $4 + 1 sessions: read once, counted by few, and the
+-- candidates themselves when there are no more than $4
+matches AS (
+    SELECT x.id, x.created_at FROM sessions x
+     WHERE ($1::text = 'dormant' AND x.is_dormant AND x.archived_at IS NULL)
+        OR ($1::text = 'archived' AND x.archived_at IS NOT NULL)
+        OR x.status = $1::text
+     LIMIT $4::int + 1
+),
 few AS (
-    SELECT $1::text IS NOT NULL
-           AND (SELECT count(*) FROM (SELECT 1 FROM sessions x
-                                       WHERE ($1::text = 'dormant' AND x.is_dormant AND x.archived_at IS NULL)
-                                          OR ($1::text = 'archived' AND x.archived_at IS NOT NULL)
-                                          OR x.status = $1::text
-                                       LIMIT $4::int + 1) m) <= $4::int AS yes
+    SELECT $1::text IS NOT NULL AND (SELECT count(*) FROM matches) <= $4::int AS yes
 ),
 -- LATERAL look-ups (LIMIT 1 keeps them from being flattened into joins): one
 -- index probe per row, whatever the planner guesses of the time ranges above.
 -- (SELECT yes FROM few) is a one-time filter: only one way runs.
 candidates AS (
-    SELECT s.id, (SELECT count(*) FROM context_history c WHERE c.session_id = s.id) AS n, s.created_at
-      FROM sessions s
+    SELECT m.id, (SELECT count(*) FROM context_history c WHERE c.session_id = m.id) AS n, m.created_at
+      FROM matches m
      WHERE (SELECT f.yes FROM few f)
-       AND (($1::text = 'dormant' AND s.is_dormant AND s.archived_at IS NULL)
-            OR ($1::text = 'archived' AND s.archived_at IS NOT NULL)
-            OR s.status = $1::text)
     UNION ALL
     SELECT s.id, (SELECT count(*) FROM context_history c WHERE c.session_id = s.id) AS n, s.created_at
       FROM recent r
