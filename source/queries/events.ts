@@ -24,8 +24,11 @@ export type EventCounts = {
 	minutes: Array<{minute: Date; counts: Partial<Record<LifecycleEventType, number>>}>;
 };
 
+/** A count window in minutes: up to a week. */
+const windowMinutes = z.number().int().min(1).max(7 * 24 * 60);
+
 export async function eventCounts(client: pg.ClientBase, options: {sinceMinutes: number}): Promise<EventCounts> {
-	const sinceMinutes = z.number().int().min(1).max(7 * 24 * 60).parse(options.sinceMinutes);
+	const sinceMinutes = windowMinutes.parse(options.sinceMinutes);
 	const {rows} = await client.query(sqlText('queries/event_counts'), [sinceMinutes]);
 	const minutes = new Map<number, EventCounts['minutes'][number]>();
 	for (const raw of rows) {
@@ -89,7 +92,7 @@ export class EventCountsTracker {
 	}
 
 	async next(client: pg.ClientBase, options: {sinceMinutes: number}): Promise<EventCounts> {
-		const sinceMinutes = z.number().int().min(1).max(7 * 24 * 60).parse(options.sinceMinutes);
+		const sinceMinutes = windowMinutes.parse(options.sinceMinutes);
 		if (sinceMinutes !== this.#windowMinutes) this.reset();
 		const stuck = this.#horizon !== null && this.#lastAt - this.#movedAt > (this.#rereadAfterMs ?? sinceMinutes * 60_000);
 		const from = stuck ? null : this.#horizon;
