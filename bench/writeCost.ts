@@ -12,9 +12,11 @@ import {median, rotate, run} from './lib/util.js';
 export type WriteConfig =
 	| 'base'
 	| 'reference'
+	| 'reference -NOTIFY'
 	| 'handoff-top'
 	| 'handoff-top+monitor'
 	| 'handoff-top 001-005'
+	| 'D0 +the indexes 009 dropped'
 	| 'D1 -lifecycle row'
 	| 'D2 -other row triggers'
 	| 'D3 -enhancement indexes'
@@ -25,8 +27,13 @@ export type WriteConfig =
 	| 'L the bare row (all of the above and the CHECK)'
 	| 'L the trigger runs, writes no row';
 /** --diagnose: handoff-top with its write-path pieces taken away one by one (cumulative), to see what each costs. */
-const diagnoseConfigs: WriteConfig[] = ['D1 -lifecycle row', 'D2 -other row triggers', 'D3 -enhancement indexes'];
+export const diagnoseConfigs: WriteConfig[] = ['D0 +the indexes 009 dropped', 'D1 -lifecycle row', 'D2 -other row triggers', 'D3 -enhancement indexes'];
 const diagnoseSql: string[] = [
+	// migration 009 undone: the base's four redundant indexes back, the dormant composite over every session
+	'CREATE INDEX idx_sessions_session_key ON sessions (session_key); CREATE INDEX idx_sessions_status ON sessions (status); ' +
+		'CREATE INDEX idx_context_history_session_id ON context_history (session_id); ' +
+		'CREATE INDEX idx_context_history_session_sequence ON context_history (session_id, sequence_number); ' +
+		'DROP INDEX idx_sessions_dormant_last_activity; CREATE INDEX idx_sessions_dormant_last_activity ON sessions (is_dormant, last_activity_at)',
 	'ALTER TABLE sessions DISABLE TRIGGER log_session_lifecycle',
 	'ALTER TABLE sessions DISABLE TRIGGER update_sessions_last_activity',
 	'DROP INDEX idx_sessions_last_activity_at, idx_sessions_is_dormant, idx_sessions_archived_at, idx_sessions_retention_policy, idx_sessions_status_last_activity, idx_sessions_dormant_last_activity, idx_sessions_expires_at_live, idx_sessions_lifecycle_due, idx_sessions_expiry_by_policy',
@@ -51,7 +58,9 @@ const lifecyclePieces: Partial<Record<WriteConfig, string>> = {
 /** Pieces taken away one at a time (the rest of lifecyclePieces take several, or all, away). */
 export const singleLifecyclePieces: WriteConfig[] = ['L -foreign key', 'L -feed index (xid, seq)', 'L -BRIN (created_at)', 'L -index (session_id, created_at)'];
 export const lifecyclePieceConfigs = Object.keys(lifecyclePieces) as WriteConfig[];
-export const writeConfigs: WriteConfig[] = ['base', 'reference', 'handoff-top 001-005', 'handoff-top', 'handoff-top+monitor'];
+/** The reference design without its per-row pg_notify: the "indexes + a lifecycle row per change" configuration. */
+const referenceSql: Partial<Record<WriteConfig, string>> = {'reference -NOTIFY': 'DROP TRIGGER notify_session_lifecycle ON session_lifecycle'};
+export const writeConfigs: WriteConfig[] = ['base', 'reference', 'reference -NOTIFY', 'handoff-top 001-005', 'handoff-top', 'handoff-top+monitor'];
 /** Measured at the largest client count only. */
 const previousConfigs: WriteConfig[] = ['handoff-top 001-005'];
 const monitored = (config: WriteConfig) => config.endsWith('+monitor');
@@ -98,9 +107,11 @@ export type TriggerProfile = {config: WriteConfig; statement: string; executionM
 const schemaOf: Record<WriteConfig, SchemaKind> = {
 	base: 'base',
 	reference: 'reference',
+	'reference -NOTIFY': 'reference',
 	'handoff-top': 'handoff-top',
 	'handoff-top+monitor': 'handoff-top',
 	'handoff-top 001-005': 'handoff-top 001-005',
+	'D0 +the indexes 009 dropped': 'handoff-top',
 	'D1 -lifecycle row': 'handoff-top',
 	'D2 -other row triggers': 'handoff-top',
 	'D3 -enhancement indexes': 'handoff-top',
@@ -143,6 +154,7 @@ export async function runWriteCost(
 				const step = diagnoseConfigs.indexOf(config);
 				for (let i = 0; i <= step; i++) await c.query(diagnoseSql[i]!);
 				if (lifecyclePieces[config]) await c.query(lifecyclePieces[config]);
+				if (referenceSql[config]) await c.query(referenceSql[config]);
 				if (config === 'base') await c.query(sessionsSql('setup_base.sql'));
 				await c.query(sessionsSql('setup_common.sql'));
 				await c.query('VACUUM ANALYZE');

@@ -55,6 +55,9 @@ describe('migrating a populated pre-enhancement database', () => {
 		}
 
 		expect(await dump()).toEqual(before);
+		// 009: the index repeating the UNIQUE constraint on session_key is gone, the constraint answers look-ups
+		const keyIndexes = await db().query(`SELECT indexname FROM pg_indexes WHERE tablename = 'sessions' AND indexdef LIKE '%(session_key)'`);
+		expect(keyIndexes.map(row => row.indexname)).toEqual(['sessions_session_key_key']);
 
 		const [legacy] = await db().query(`SELECT last_activity_at, is_dormant, retention_policy, hours_since_activity, context_count
 			FROM session_monitoring_view WHERE session_key = 'legacy-10'`);
@@ -65,5 +68,30 @@ describe('migrating a populated pre-enhancement database', () => {
 		// the legacy rows take part in the lifecycle from now on
 		const preview = await db().query('SELECT action, count(*)::int AS n FROM lifecycle_sweep(true) GROUP BY action');
 		expect(preview.length).toBeGreaterThan(0);
+	});
+
+	it('drops the base indexes that repeat another index of their table (009), and only those', async () => {
+		const indexes = async () =>
+			(await db().query(`SELECT indexname FROM pg_indexes WHERE schemaname = 'public' AND tablename IN ('sessions', 'context_history')`)).map(
+				row => row.indexname as string,
+			);
+		// the previous test left a migrated database; start again from the base schema
+		await db().query('DROP SCHEMA public CASCADE; CREATE SCHEMA public');
+		await db().query(readFileSync(path.join(packageRoot(), 'sql/reference/base_schema.sql'), 'utf8'));
+		// without its UNIQUE constraint, idx_sessions_session_key is the only index on session_key
+		await db().query('ALTER TABLE sessions DROP CONSTRAINT sessions_session_key_key');
+		const client = await db().pool.connect();
+		try {
+			await applyMigrations(client);
+		} finally {
+			client.release();
+		}
+
+		const after = await indexes();
+		expect(after).toContain('idx_sessions_session_key');
+		expect(after).not.toContain('idx_sessions_status'); // idx_sessions_status_last_activity leads with status
+		expect(after).not.toContain('idx_context_history_session_id');
+		expect(after).not.toContain('idx_context_history_session_sequence');
+		expect(after).toEqual(expect.arrayContaining(['idx_sessions_status_last_activity', 'context_history_session_id_sequence_number_key']));
 	});
 });

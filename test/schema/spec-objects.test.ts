@@ -52,7 +52,7 @@ describe('indexes, triggers and views named by the spec', () => {
 			idx_sessions_archived_at: 'btree (archived_at) WHERE (archived_at IS NOT NULL)',
 			idx_sessions_retention_policy: 'btree (retention_policy)',
 			idx_sessions_status_last_activity: 'btree (status, last_activity_at)',
-			idx_sessions_dormant_last_activity: 'btree (is_dormant, last_activity_at)',
+			idx_sessions_dormant_last_activity: 'btree (is_dormant, last_activity_at) WHERE is_dormant',
 			idx_performance_logs_operation: 'btree (operation)',
 			idx_performance_logs_operation_created_at: 'btree (operation, created_at)',
 			idx_system_metrics_name_recorded_at: 'btree (metric_name, recorded_at)',
