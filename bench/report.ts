@@ -52,7 +52,12 @@ function writeSection(w: WriteResult): string[] {
 			`${w.options.sessions} seeded sessions per database, each configuration in its own database on the same server, CHECKPOINT before each run. ` +
 			`Median TPS over the rounds; per-round values in brackets.`,
 		'',
-		`Monitor listening: ${w.listenerKind}; it read ${w.monitorEventsRead} events during the run.`,
+		`Monitor listening: ${w.listenerKind}; it read ${w.monitorEventsRead} events during the run` +
+			(w.monitorCpuSeconds !== undefined && w.monitoredRunSeconds > 0
+				? ` and used ${fmt(w.monitorCpuSeconds, 1)} s of CPU (${fmt((w.monitorCpuSeconds / Math.max(w.monitorEventsRead, 1)) * 1e6, 0)} µs per event), ` +
+					`${fmt((w.monitorCpuSeconds / w.monitoredRunSeconds) * 100, 0)} % of one core over the ${w.monitoredRunSeconds} s of runs it watched, ` +
+					'taken from the cores the server and pgbench run on: part of what "+monitor" loses here is that CPU, not the database\'s work.'
+				: '.'),
 		'',
 	);
 	const present = (config: WriteConfig) => w.medians.some(m => m.config === config);
@@ -198,6 +203,11 @@ function refreshShares(d: DashboardResult): Array<{screen: string; percent: numb
 		.map(s => ({screen: s.screen, percent: (s.totalMs / 2000) * 100}));
 }
 
+/** The screen whose refresh costs the most; undefined when no screen was measured. */
+function topShare(shares: Array<{screen: string; percent: number}>): {screen: string; percent: number} | undefined {
+	return shares.length > 0 ? shares.reduce((a, b) => (b.percent > a.percent ? b : a)) : undefined;
+}
+
 function dashboardSection(d: DashboardResult): string[] {
 	const out: string[] = ['## 2. Dashboard cost at scale', ''];
 	out.push(`Scale ${d.scale} of the issue's volume (loaded in ${fmt(d.loadSeconds, 0)} s): ` + Object.entries(d.rows).map(([k, v]) => `${k} ${v.toLocaleString('en-US')}`).join(', ') + '.', '');
@@ -227,8 +237,8 @@ function dashboardSection(d: DashboardResult): string[] {
 	}
 	out.push('');
 	const shares = refreshShares(d);
-	if (shares.length > 0) {
-		const top = shares.reduce((a, b) => (b.percent > a.percent ? b : a));
+	const top = topShare(shares);
+	if (top) {
 		out.push(
 			`Database time of the monitor's refreshes at this scale (one screen open, refreshed every 2 s: its total above / 2 s, client-side, so an upper bound): ` +
 				`${shares.map(x => `${x.screen} ${fmt(x.percent)} %`).join('; ')} of one core; at most ${fmt(top.percent)} % (${top.screen}).`,
@@ -276,9 +286,9 @@ function monitorSection(m: MonitorCostResult, d?: DashboardResult): string[] {
 	}
 	out.push(`| CPU at ${m.load.rate} events/s | ${fmt(m.load.cpuPercent)} % of one core | – | – |`);
 	if (d) {
-		const shares = refreshShares(d);
-		const top = shares.reduce((a, b) => (b.percent > a.percent ? b : a), {screen: '–', percent: Number.NaN});
-		out.push(`| database time of refreshes at a 2 s interval (§2, scale ${d.scale}; the full-scale appendix has scale 1) | at most ${fmt(top.percent)} % of one core (${top.screen}) | – | – |`);
+		const top = topShare(refreshShares(d));
+		if (top)
+			out.push(`| database time of refreshes at a 2 s interval (§2, scale ${d.scale}; the full-scale appendix has scale 1) | at most ${fmt(top.percent)} % of one core (${top.screen}) | – | – |`);
 	}
 	out.push('', ...m.notes.map(n => `- ${n}`), '');
 	return out;
@@ -319,7 +329,7 @@ export function writeReport(file: string, r: Report, root: string): void {
 		'## How to reproduce',
 		'',
 		'- Everything: `npm run bench` (quick profile, a few minutes, embedded PostgreSQL 18, writes this file); `npm run bench -- --full` for the issue\'s scale (10 M performance_logs, 1 M sessions, 10 M context_history; about an hour); `--dsn postgres://user:pw@host:port/db` to use an external server (the role must be able to CREATE DATABASE; pgbench must be installed).',
-		'- One section: `npm run bench -- --only write` (or `dashboard`, `latency`, `monitor`, `startup`; comma-separated). Write-cost overrides: `--clients 1,16 --duration 20 --rounds 3 --workloads status,mix`, `--no-previous` (skip the schema before migration 006), `--diagnose` (the piece-by-piece table; default in quick and full).',
+		'- One section: `npm run bench -- --only write` (or `dashboard`, `latency`, `monitor`, `startup`; comma-separated). Write-cost overrides: `--clients 1,16 --duration 20 --rounds 3 --workloads status,mix`, `--no-previous` (skip the schema before migration 006), `--diagnose` / `--no-diagnose` (the piece-by-piece tables; on by default in quick and full).',
 		'- The full-scale dashboard appendix (if present): `npm run bench -- --full --only dashboard --out bench/results/full-dashboard.md`; `npm run bench` appends that file as it is, with its own date and command.',
 		'- The longer memory appendices (if present): `npm run bench -- --only monitor --soak 1800 --out bench/results/monitor-soak.md` (`--soak S`: the monitor\'s load phase lasts S seconds); every bench/results/monitor-soak*.md is appended the same way.',
 		'- §1 uses bench/workloads/*.sql with pgbench; the reference design is sql/reference/reference_design.sql on top of sql/reference/base_schema.sql. §2 uses bench/workloads/dashboard_data.sql and the queries in sql/queries/. §3–§5 use bench/probes/ and the built binary (`npm run build` first).',

@@ -96,6 +96,9 @@ export type WriteResult = {
 	options: Omit<WriteOptions, 'pgbench'> & {pgbench: string; pgbenchVersion: string};
 	listenerKind: string;
 	monitorEventsRead: number;
+	/** CPU the monitor process used over the whole run (s), and the seconds of pgbench runs it watched. */
+	monitorCpuSeconds?: number;
+	monitoredRunSeconds: number;
 	samples: WriteSample[];
 	/** median TPS per workload/clients/config */
 	medians: Array<{workload: WorkloadName; clients: number; config: WriteConfig; tps: number; perRound: number[]}>;
@@ -168,6 +171,7 @@ export async function runWriteCost(
 			listenerNote = listener.note;
 		}
 		log(`write cost: monitor = ${listenerNote}`);
+		const listenerCpuAtStart = listeners.reduce((sum, l) => sum + (l.cpuSeconds() ?? 0), 0);
 
 		const samples: WriteSample[] = [];
 		for (const workload of options.workloads) {
@@ -193,6 +197,8 @@ export async function runWriteCost(
 		}
 
 		const monitorEventsRead = listeners.reduce((sum, l) => sum + l.events(), 0);
+		const cpu = listeners.map(l => l.cpuSeconds());
+		const monitorCpuSeconds = cpu.length > 0 && cpu.every(c => c !== undefined) ? cpu.reduce((sum, c) => sum! + c!, 0)! - listenerCpuAtStart : undefined;
 		for (const l of listeners.splice(0)) await l.stop();
 
 		const triggerProfile: TriggerProfile[] = [];
@@ -214,6 +220,8 @@ export async function runWriteCost(
 			options: {durationS: options.durationS, rounds: options.rounds, clients: options.clients, sessions: options.sessions, workloads: options.workloads, previous: options.previous, pgbench: options.pgbench, pgbenchVersion},
 			listenerKind: listenerNote,
 			monitorEventsRead,
+			monitorCpuSeconds,
+			monitoredRunSeconds: samples.filter(s => monitored(s.config)).length * options.durationS,
 			samples,
 			medians,
 			triggerProfile,

@@ -8,12 +8,15 @@ import path from 'node:path';
 import readline from 'node:readline';
 import pg from 'pg';
 import {createEventFeed, type EventFeed} from '../../source/feed/eventFeed.js';
+import {sampleProc} from './tmux.js';
 import {nowMs, sleep} from './util.js';
 
 export type Listener = {
 	kind: 'tail' | 'feed';
 	note: string;
 	events(): number;
+	/** CPU the monitor process has used so far (user + system), in seconds; undefined for the in-process feed. */
+	cpuSeconds(): number | undefined;
 	stop(): Promise<void>;
 };
 
@@ -27,7 +30,7 @@ export async function startTail(
 	root: string,
 	url: string,
 	onLine?: (arrival: Arrival) => void,
-): Promise<{child: ChildProcess; events(): number; stop(): Promise<void>} | undefined> {
+): Promise<{child: ChildProcess; events(): number; cpuSeconds(): number | undefined; stop(): Promise<void>} | undefined> {
 	const env = {...process.env};
 	delete env['CI'];
 	const child = spawn(process.execPath, [path.join(root, 'bin', 'handoff-top.js'), 'tail', '--json', '--dsn', url], {
@@ -39,13 +42,25 @@ export async function startTail(
 	let exited: number | null | undefined;
 	child.on('exit', code => (exited = code));
 	child.stderr!.on('data', d => (stderr += d));
-	const rl = readline.createInterface({input: child.stdout!});
-	rl.on('line', line => {
-		const at = nowMs();
-		if (!line.startsWith('{')) return;
-		count++;
-		onLine?.({at, line});
-	});
+	if (onLine) {
+		const rl = readline.createInterface({input: child.stdout!});
+		rl.on('line', line => {
+			const at = nowMs();
+			if (!line.startsWith('{')) return;
+			count++;
+			onLine({at, line});
+		});
+	} else {
+		// Only counting: lines that start with '{', straight from the bytes, so
+		// the counting costs this process (on the same cores) next to nothing.
+		let lineStart = true;
+		child.stdout!.on('data', (chunk: Buffer) => {
+			for (const byte of chunk) {
+				if (lineStart && byte === 0x7b) count++;
+				lineStart = byte === 0x0a;
+			}
+		});
+	}
 	// Ready when it says so on stderr, or after a quiet second and a half.
 	for (let i = 0; i < 30 && exited === undefined; i++) {
 		if (/live|listening|following/i.test(stderr)) break;
@@ -60,6 +75,13 @@ export async function startTail(
 	return {
 		child,
 		events: () => count,
+		cpuSeconds() {
+			try {
+				return sampleProc(child.pid!).cpuTicks / 100; // USER_HZ
+			} catch {
+				return undefined; // not Linux, or gone
+			}
+		},
 		async stop() {
 			if (exited !== undefined) return;
 			child.kill('SIGINT');
@@ -96,10 +118,16 @@ export async function startFeed(url: string, onEvents?: (count: number, batch: u
 export async function startListener(root: string, url: string, preferTail: boolean): Promise<Listener> {
 	if (preferTail) {
 		const tail = await startTail(root, url);
-		if (tail) return {kind: 'tail', note: 'handoff-top tail --json (child process)', events: tail.events, stop: tail.stop};
+		if (tail) return {kind: 'tail', note: 'handoff-top tail --json (child process)', events: tail.events, cpuSeconds: tail.cpuSeconds, stop: tail.stop};
 	}
 
 	const {feed, events} = await startFeed(url);
 	const why = preferTail ? ` (tail unavailable: ${lastTailProblem})` : '';
-	return {kind: 'feed', note: `handoff-top event feed, in-process, application_name handoff-top-feed/bench${why}`, events, stop: () => feed.stop()};
+	return {
+		kind: 'feed',
+		note: `handoff-top event feed, in-process, application_name handoff-top-feed/bench${why}`,
+		events,
+		cpuSeconds: () => undefined,
+		stop: () => feed.stop(),
+	};
 }
