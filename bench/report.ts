@@ -332,6 +332,7 @@ export function writeReport(file: string, r: Report, root: string): void {
 		'- One section: `npm run bench -- --only write` (or `dashboard`, `latency`, `monitor`, `startup`; comma-separated). Write-cost overrides: `--clients 1,16 --duration 20 --rounds 3 --workloads status,mix`, `--no-previous` (skip the schema before migration 006), `--diagnose` / `--no-diagnose` (the piece-by-piece tables; on by default in quick and full).',
 		'- The full-scale dashboard appendix (if present): `npm run bench -- --full --only dashboard --out bench/results/full-dashboard.md`; `npm run bench` appends that file as it is, with its own date and command.',
 		'- The longer memory appendices (if present): `npm run bench -- --only monitor --soak 1800 --out bench/results/monitor-soak.md` (`--soak S`: the monitor\'s load phase lasts S seconds); every bench/results/monitor-soak*.md is appended the same way.',
+		'- The write cost on another server (if present): `npm run bench -- --only write --dsn URL --out bench/results/write-<server>.md`; every bench/results/write-*.md is appended the same way.',
 		'- §1 uses bench/workloads/*.sql with pgbench; the reference design is sql/reference/reference_design.sql on top of sql/reference/base_schema.sql. §2 uses bench/workloads/dashboard_data.sql and the queries in sql/queries/. §3–§5 use bench/probes/ and the built binary (`npm run build` first).',
 		'- CI smoke (numbers meaningless, only checks that every benchmark runs): `npm run bench -- --smoke` (report goes to the temp directory).',
 		'',
@@ -345,33 +346,20 @@ export function writeReport(file: string, r: Report, root: string): void {
 	if (r.monitor) lines.push(...monitorSection(r.monitor, r.dashboard));
 	if (r.startup) lines.push(...startupSection(r.startup));
 	if (r.finishedAt) lines.push(`Run took ${fmt((r.finishedAt.getTime() - r.startedAt.getTime()) / 60_000, 1)} min.`, '');
-	const appendix = path.join(root, 'bench', 'results', 'full-dashboard.md');
-	const appendixLog = path.join(root, 'bench', 'results', 'full-dashboard.log');
 	if (path.resolve(file) === path.join(root, 'BENCHMARKS.md')) {
-		if (existsSync(appendix)) {
-			const text = readFileSync(appendix, 'utf8').replace(/^# Benchmarks\n/, '').replace(/^## /gm, '### ');
-			lines.push('## Appendix: dashboard at full scale (a separate run)', '', text.trim(), '');
-		} else if (existsSync(appendixLog)) {
-			lines.push(
-				'## Appendix: dashboard at full scale (a separate run, its console output)',
-				'',
-				'`npm run bench -- --full --only dashboard` on the same machine (1 M sessions, 10 M context_history, 10 M performance_logs of which 1.2 M in the last 24 h). ' +
-					'Per screen: total ms with the monitor\'s connection settings, (total with jit=off), then each query\'s median ms; "error" is the monitor\'s 5 s statement_timeout. ' +
-					'Its report file was not written (the output folder was missing, since fixed), so this is the run\'s log as printed: bench/results/full-dashboard.log.',
-				'',
-				'```',
-				readFileSync(appendixLog, 'utf8').trim(),
-				'```',
-				'',
-			);
-		}
-
-		// bench/results/monitor-soak*.md: long runs of the monitor section (--soak S), each with its own date and commit
+		// Separate runs kept in bench/results (--out), each with its own date, command and commit, appended as they are.
 		const results = path.join(root, 'bench', 'results');
-		const soaks = existsSync(results) ? readdirSync(results).filter(f => /^monitor-soak.*\.md$/.test(f)).sort() : [];
-		for (const soak of soaks) {
-			const text = readFileSync(path.join(results, soak), 'utf8').replace(/^# Benchmarks\n/, '').replace(/^## /gm, '### ');
-			lines.push(`## Appendix: the monitor under load for longer (a separate run, bench/results/${soak})`, '', text.trim(), '');
+		const files = existsSync(results) ? readdirSync(results).sort() : [];
+		const appendices: Array<[RegExp, string]> = [
+			[/^full-dashboard\.md$/, 'dashboard at full scale'],
+			[/^monitor-soak.*\.md$/, 'the monitor under load for longer'],
+			[/^write-.*\.md$/, 'write cost on another server'],
+		];
+		for (const [pattern, title] of appendices) {
+			for (const name of files.filter(f => pattern.test(f))) {
+				const text = readFileSync(path.join(results, name), 'utf8').replace(/^# Benchmarks\n/, '').replace(/^## /gm, '### ');
+				lines.push(`## Appendix: ${title} (a separate run, bench/results/${name})`, '', text.trim(), '');
+			}
 		}
 	}
 	mkdirSync(path.dirname(path.resolve(file)), {recursive: true});
