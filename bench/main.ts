@@ -18,7 +18,7 @@ import {runDashboard, type DashboardResult} from './dashboard.js';
 import {runLiveLatency, type LatencyResult} from './liveLatency.js';
 import {runMonitorCost, type MonitorCostResult} from './monitorCost.js';
 import {runStartup, type StartupResult} from './startup.js';
-import {writeReport, machineInfo, type Report} from './report.js';
+import {currentCheckout, writeReport, machineInfo, type Report} from './report.js';
 
 const sections = ['write', 'dashboard', 'latency', 'monitor', 'startup'] as const;
 type Section = (typeof sections)[number];
@@ -106,6 +106,7 @@ export async function main(argv: string[], context: {root: string; outdir: strin
 		profile: args.profile,
 		argv,
 		startedAt: new Date(),
+		checkout: currentCheckout(context.root),
 		machine: machineInfo(),
 		server: {version: server.version, settings: server.settings, embedded: server.embedded},
 		errors: [],
