@@ -171,7 +171,12 @@ export async function runWriteCost(
 			listenerNote = listener.note;
 		}
 		log(`write cost: monitor = ${listenerNote}`);
-		const listenerCpuAtStart = listeners.reduce((sum, l) => sum + (l.cpuSeconds() ?? 0), 0);
+		// CPU of the listening monitors together; undefined when one cannot be read
+		const listenersCpu = () => {
+			const each = listeners.map(l => l.cpuSeconds());
+			return each.length > 0 && each.every(c => c !== undefined) ? each.reduce((sum, c) => sum + c, 0) : undefined;
+		};
+		const listenersCpuAtStart = listenersCpu();
 
 		const samples: WriteSample[] = [];
 		for (const workload of options.workloads) {
@@ -197,8 +202,8 @@ export async function runWriteCost(
 		}
 
 		const monitorEventsRead = listeners.reduce((sum, l) => sum + l.events(), 0);
-		const cpu = listeners.map(l => l.cpuSeconds());
-		const monitorCpuSeconds = cpu.length > 0 && cpu.every(c => c !== undefined) ? cpu.reduce((sum, c) => sum! + c!, 0)! - listenerCpuAtStart : undefined;
+		const listenersCpuAtEnd = listenersCpu();
+		const monitorCpuSeconds = listenersCpuAtStart !== undefined && listenersCpuAtEnd !== undefined ? listenersCpuAtEnd - listenersCpuAtStart : undefined;
 		for (const l of listeners.splice(0)) await l.stop();
 
 		const triggerProfile: TriggerProfile[] = [];

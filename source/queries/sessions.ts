@@ -52,7 +52,7 @@ const sessionRow = z
 	}));
 export type SessionRow = z.output<typeof sessionRow>;
 
-/** Count sorts: a status filter that matches at most this many sessions counts them one by one. */
+/** Count sorts: a status filter that matches at most this many sessions counts them one by one instead of walking session_activity_counts. */
 export const countMatchesUpTo = 1000;
 
 export const sessionsPageParams = z.strictObject({
@@ -60,7 +60,7 @@ export const sessionsPageParams = z.strictObject({
 	status: z.string().min(1).max(50).optional(),
 	limit: z.number().int().min(1).max(1000),
 	offset: z.number().int().min(0),
-	/** Count sorts: a filter that at most this many sessions match counts them one by one instead of walking session_activity_counts. */
+	/** see countMatchesUpTo above */
 	countMatchesUpTo: z.number().int().min(0).max(100_000).default(countMatchesUpTo),
 });
 export type SessionsPageParams = z.input<typeof sessionsPageParams>;
