@@ -3,6 +3,7 @@
 // errors answer at once. Each command lives in source/commands/<name>.ts.
 import meow from 'meow';
 import {CliError, exitCodes} from './exitCodes.js';
+import {inert, inertLines} from './text/inert.js';
 
 const help = `
   Usage
@@ -55,15 +56,16 @@ const commands: Record<string, () => Promise<CommandModule>> = {
 	sweep: async () => import('./commands/sweep.js'),
 };
 
+// Error lines are inert (source/text/inert.ts): a server's message can quote a hostile value.
 function fail(error: unknown): number {
 	if (error instanceof CliError) {
-		process.stderr.write(`handoff-top: ${error.message}\n`);
+		process.stderr.write(`handoff-top: ${inert(error.message)}\n`);
 		return error.exitCode;
 	}
 
 	const message = error instanceof Error ? error.message : String(error);
-	process.stderr.write(`handoff-top: ${message.split('\n')[0]}\n`);
-	if (process.env['HANDOFF_TOP_DEBUG'] && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+	process.stderr.write(`handoff-top: ${inert(message.split('\n')[0] ?? '')}\n`);
+	if (process.env['HANDOFF_TOP_DEBUG'] && error instanceof Error) process.stderr.write(`${inertLines(error.stack ?? '')}\n`);
 	return exitCodes.failure;
 }
 

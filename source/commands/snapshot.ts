@@ -16,6 +16,7 @@ import {metricsLatest} from '../queries/metrics.js';
 import {latencySeries, performanceTable} from '../queries/performance.js';
 import {schemaState, type SchemaState} from '../queries/schema.js';
 import {sessionsPage} from '../queries/sessions.js';
+import {inert, inertLines} from '../text/inert.js';
 import {checkFlags, dsnSchema, thresholdFlag, windowFlag} from './commandOptions.js';
 import {duration, sparkline, textTable} from './textTable.js';
 
@@ -77,11 +78,12 @@ function renderText(whole: Snapshot, label: string, width: number): string {
 
 	out.push(
 		`handoff-top snapshot · ${server.now.toISOString().replace(/\.\d+Z$/, 'Z')}`,
-		`${label} · PostgreSQL ${server.server_version.split(' ')[0]}`.slice(0, width),
+		inert(`${label} · PostgreSQL ${server.server_version.split(' ')[0]}`).slice(0, width),
 	);
 	panel('Schema', [schemaLine(schema)]);
 	const snapshot: Panels | undefined = whole.panels;
-	if (!snapshot) return `${out.join('\n')}\n`;
+	// Values are inert where they are measured (textTable, the lines above); the whole text once more, as a backstop.
+	if (!snapshot) return `${inertLines(out.join('\n'))}\n`;
 
 	const counts = snapshot.eventCounts;
 	const rates = Object.entries(counts.perMinute)
@@ -189,7 +191,7 @@ function renderText(whole: Snapshot, label: string, width: number): string {
 					width,
 				)),
 	]);
-	return `${out.join('\n')}\n`;
+	return `${inertLines(out.join('\n'))}\n`;
 }
 
 /** Greedy word wrap at spaces. */
@@ -210,7 +212,7 @@ function wrap(text: string, width: number): string[] {
 }
 
 function schemaLine(schema: SchemaState): string {
-	return `${schema.state}: ${schema.summary}`;
+	return inert(`${schema.state}: ${schema.summary}`);
 }
 
 function toJson(snapshot: Snapshot, label: string): Record<string, unknown> {
@@ -256,7 +258,7 @@ export async function runSnapshot(input: SnapshotOptions & Record<string, unknow
 		stdout.write(text, () => resolve());
 	});
 	if (snapshot.schema.state === 'missing' || snapshot.schema.state === 'outdated') {
-		process.stderr.write(`handoff-top snapshot: ${snapshot.schema.summary}\n`);
+		process.stderr.write(`handoff-top snapshot: ${inert(snapshot.schema.summary)}\n`);
 		return exitCodes.schemaMissing;
 	}
 

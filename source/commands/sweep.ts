@@ -7,6 +7,7 @@ import {connect} from '../db/connection.js';
 import {requireCurrentSchema} from '../db/schemaState.js';
 import {sqlText} from '../db/sqlText.js';
 import {exitCodes} from '../exitCodes.js';
+import {inert} from '../text/inert.js';
 import {noArguments, positiveIntegerFlag, stringFlag} from './flagValues.js';
 import {userFacingError} from './pgErrors.js';
 
@@ -90,7 +91,8 @@ export async function run({args, flags}: CommandInput): Promise<number> {
 		);
 	}
 	for (const row of rows.slice(0, listed)) {
-		lines.push(`  ${row.action.padEnd(7)} ${row.session_key}  ${row.session_id}  (${row.retention_policy ?? 'no policy'})`);
+		// session keys and policy names are anyone's: inert text (--json above is exact)
+		lines.push(`  ${row.action.padEnd(7)} ${inert(row.session_key)}  ${row.session_id}  (${inert(row.retention_policy ?? 'no policy')})`);
 	}
 
 	if (rows.length > listed) lines.push(`  ... and ${rows.length - listed} more (--json lists them all)`);

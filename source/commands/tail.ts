@@ -10,6 +10,7 @@ import {CliError, exitCodes} from '../exitCodes.js';
 import {createEventFeed, type FeedStatus} from '../feed/eventFeed.js';
 import {eventJson, formatEventLine} from '../feed/eventText.js';
 import {schemaState} from '../queries/schema.js';
+import {inert} from '../text/inert.js';
 import {checkFlags, dsnSchema, sinceSchema} from './commandOptions.js';
 
 const tailOptions = z.object({
@@ -20,8 +21,9 @@ const tailOptions = z.object({
 	interval: z.number({error: 'must be a number of seconds'}).min(0.5, 'must be at least 0.5 seconds').max(3600, 'must be at most 3600 seconds').default(2),
 });
 
+/** A status line on stderr; inert, as it can quote a server's error message. */
 function say(line: string): void {
-	process.stderr.write(`handoff-top tail: ${line}\n`);
+	process.stderr.write(`handoff-top tail: ${inert(line)}\n`);
 }
 
 export async function run({args, flags}: CommandInput): Promise<number> {

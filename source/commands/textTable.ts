@@ -1,5 +1,8 @@
 // Aligned plain-text tables for snapshot: numbers right-aligned, the widest
 // flexible column truncated with '…' so a row fits the width (80 by default).
+// Every cell is made inert (source/text/inert.ts) before it is measured or cut.
+import {inert} from '../text/inert.js';
+
 export type Column = {header: string; align?: 'left' | 'right'; /** may be truncated to fit */ flexible?: boolean};
 
 function truncate(text: string, width: number): string {
@@ -8,7 +11,8 @@ function truncate(text: string, width: number): string {
 	return `${text.slice(0, width - 1)}…`;
 }
 
-export function textTable(columns: Column[], rows: string[][], maxWidth = 80): string[] {
+export function textTable(columns: Column[], given: string[][], maxWidth = 80): string[] {
+	const rows = given.map(row => row.map(cell => inert(cell)));
 	const widths = columns.map((column, i) => Math.max(column.header.length, ...rows.map(row => (row[i] ?? '').length)));
 	const gap = 2;
 	let total = widths.reduce((sum, w) => sum + w, 0) + gap * (columns.length - 1);
@@ -33,7 +37,7 @@ export function textTable(columns: Column[], rows: string[][], maxWidth = 80): s
 			})
 			.join(' '.repeat(gap))
 			.trimEnd();
-	return [line(columns.map(c => c.header)), ...rows.map(row => line(row))];
+	return [line(columns.map(c => inert(c.header))), ...rows.map(row => line(row))];
 }
 
 /** '3m', '2h05m', '4d' — coarse on purpose. */

@@ -9,6 +9,7 @@ import {loadExpectedSchema, type ExpectedSchema} from '../db/validation/expected
 import {validateDatabase, type ValidationResult} from '../db/validation/validate.js';
 import {formatReport} from '../db/validation/report.js';
 import {CliError, exitCodes} from '../exitCodes.js';
+import {inertLines} from '../text/inert.js';
 import {noArguments, stringFlag} from './flagValues.js';
 
 export async function run({args, flags}: CommandInput): Promise<number> {
@@ -46,7 +47,7 @@ export async function run({args, flags}: CommandInput): Promise<number> {
 			`${JSON.stringify({...result, summary: {errors: count('error'), warnings: count('warning'), info: count('info')}}, null, 2)}\n`,
 		);
 	} else {
-		process.stdout.write(formatReport(result));
+		process.stdout.write(inertLines(formatReport(result))); // names and definitions come from the catalog: inert text
 	}
 
 	return result.ok ? exitCodes.ok : exitCodes.drift;

@@ -1,6 +1,9 @@
 // One line of text per lifecycle event (tail, snapshot): time, event type
 // with a symbol (reads without colour), session key, agents, and the useful
-// part of event_data. And the JSON form tail --json prints.
+// part of event_data. And the JSON form tail --json prints. The text forms
+// are inert (source/text/inert.ts): a session key, agent or event_data value
+// cannot act on the terminal; the JSON form is exact.
+import {inert} from '../text/inert.js';
 import type {LifecycleEvent, LifecycleEventType} from './eventFeed.js';
 
 export const eventSymbols: Record<LifecycleEventType, string> = {
@@ -28,7 +31,7 @@ function scalar(value: unknown): string | undefined {
 	return String(value);
 }
 
-/** What a person wants to know from event_data, by event type. */
+/** What a person wants to know from event_data, by event type (inert text). */
 export function eventSummary(event: LifecycleEvent): string {
 	const d = event.eventData;
 	const parts: string[] = [];
@@ -58,18 +61,20 @@ export function eventSummary(event: LifecycleEvent): string {
 
 	const reason = scalar(d['reason']);
 	if (reason && reason !== 'application') add(`by ${reason}`);
-	return parts.join(' ');
+	return inert(parts.join(' '));
 }
 
+/** 'from→to' (inert text). */
 export function agents(event: Pick<LifecycleEvent, 'agentFrom' | 'agentTo'>): string {
 	if (!event.agentFrom) return '-';
-	return event.agentTo ? `${event.agentFrom}→${event.agentTo}` : event.agentFrom;
+	return inert(event.agentTo ? `${event.agentFrom}→${event.agentTo}` : event.agentFrom);
 }
 
+/** tail's text line. Every part from the database is inert; the only escape codes are the type's own colour. */
 export function formatEventLine(event: LifecycleEvent, options: {color?: boolean} = {}): string {
 	const type = `${eventSymbols[event.eventType]} ${event.eventType.padEnd(14)}`;
 	const shown = options.color ? `\u001B[${eventColours[event.eventType]}m${type}\u001B[39m` : type;
-	const parts = [event.createdAt.toISOString(), shown, event.sessionKey ?? event.sessionId, agents(event)];
+	const parts = [event.createdAt.toISOString(), shown, inert(event.sessionKey ?? event.sessionId), agents(event)];
 	const summary = eventSummary(event);
 	if (summary) parts.push(summary);
 	return parts.join('  ');

@@ -1,6 +1,7 @@
 // Text for cells. Times are relative and rounded, numbers are rounded: the set
 // of distinct strings the UI renders stays small (Ink 6 keeps the measurement
 // of every distinct string it has rendered).
+import {inert} from '../text/inert.js';
 
 /** '4s', '12m', '3h', '2d': whole units, coarser as the age grows. */
 export function age(ms: number): string {
@@ -73,9 +74,10 @@ export function metric(value: number): string {
 	return Math.abs(value) >= 1000 ? count(value) : String(Number(value.toPrecision(3)));
 }
 
-/** Cut to width with an ellipsis, then pad: every cell of a column is as wide. */
-export function cell(text: string, width: number, align: 'left' | 'right' = 'left'): string {
+/** Made inert, cut to width with an ellipsis, then padded: every cell of a column is as wide, and a cut never splits a sequence. */
+export function cell(value: string, width: number, align: 'left' | 'right' = 'left'): string {
 	if (width <= 0) return '';
+	const text = inert(value);
 	const cut = text.length > width ? `${text.slice(0, Math.max(0, width - 1))}…` : text;
 	return align === 'left' ? cut.padEnd(width) : cut.padStart(width);
 }

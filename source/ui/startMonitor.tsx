@@ -12,6 +12,7 @@ import {createMonitorData} from '../monitor/monitorData.js';
 import {createMonitorDatabase, type MonitorDatabaseStatus} from '../monitor/monitorDatabase.js';
 import type {MonitorOptions} from '../monitor/monitorOptions.js';
 import {exitCodes} from '../exitCodes.js';
+import {inert, inertLines} from '../text/inert.js';
 import {App} from './App.js';
 import {type ConnectionStatus, type MonitorServices, ServicesContext} from './context.js';
 import {createTheme, ThemeContext} from './theme.js';
@@ -89,7 +90,7 @@ export async function startMonitor(
 		instance?.unmount();
 		leave();
 		const detail = error instanceof Error ? (process.env['HANDOFF_TOP_DEBUG'] ? error.stack : error.message) : String(error);
-		process.stderr.write(`handoff-top: internal error: ${detail}\n`);
+		process.stderr.write(`handoff-top: internal error: ${inertLines(detail ?? '')}\n`);
 		process.exit(exitCodes.failure);
 	};
 
@@ -136,7 +137,7 @@ export async function startMonitor(
 		await instance.waitUntilExit();
 	} catch (error) {
 		leave();
-		process.stderr.write(`handoff-top: ${error instanceof Error ? error.message : String(error)}\n`);
+		process.stderr.write(`handoff-top: ${inert(error instanceof Error ? error.message : String(error))}\n`);
 		code = exitCodes.failure;
 	} finally {
 		leave();

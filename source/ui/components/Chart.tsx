@@ -1,5 +1,6 @@
 import asciichart from 'asciichart';
-import {Box, Text} from 'ink';
+import {Box} from 'ink';
+import {Text} from './Text.js';
 
 const labelWidth = 7;
 

@@ -1,5 +1,7 @@
-import {Box, Text} from 'ink';
+import {Box} from 'ink';
+import {Text} from './Text.js';
 import {hintFor, type Scope} from '../keymap.js';
+import {inert} from '../../text/inert.js';
 import {cell} from '../format.js';
 import {useTheme} from '../theme.js';
 
@@ -36,13 +38,17 @@ export function Footer(props: {content: FooterContent; width: number}) {
 				</Text>
 			);
 			break;
-		case 'confirm':
+		case 'confirm': {
+			// the question names a session: measured once inert
+			const question = inert(content.question);
 			body = (
 				<Text wrap="truncate" bold color={theme.colour('red')}>
-					{content.question.length > props.width - 7 ? cell(content.question, props.width - 7) : content.question} [y/n]
+					{question.length > props.width - 7 ? cell(question, props.width - 7) : question} [y/n]
 				</Text>
 			);
 			break;
+		}
+
 		case 'message':
 			body = (
 				<Text wrap="truncate" bold={content.tone === 'error'} color={content.tone === 'error' ? theme.colour('red') : undefined}>

@@ -1,4 +1,5 @@
-import {Box, Text} from 'ink';
+import {Box} from 'ink';
+import {Text} from './Text.js';
 import {bindings, keyLabel, type Scope} from '../keymap.js';
 
 /** Every key of the global scope and of the current screen, in columns that fit. */

@@ -1,4 +1,5 @@
-import {Box, Text} from 'ink';
+import {Box} from 'ink';
+import {Text} from './Text.js';
 import type {EventCounts} from '../../queries/events.js';
 import {type EventType, eventStyle, eventTypes, useTheme} from '../theme.js';
 

@@ -1,4 +1,5 @@
-import {Box, Text} from 'ink';
+import {Box} from 'ink';
+import {Text} from './Text.js';
 import type {ConnectionStatus} from '../context.js';
 import {age} from '../format.js';
 import {useNow} from '../hooks/useInterval.js';

@@ -1,4 +1,5 @@
-import {Box, Text} from 'ink';
+import {Box} from 'ink';
+import {Text} from '../components/Text.js';
 import {useMemo} from 'react';
 import type {LifecycleEvent} from '../../feed/eventFeed.js';
 import {agents, eventSummary} from '../../feed/eventText.js';

@@ -1,4 +1,5 @@
-import {Box, Text} from 'ink';
+import {Box} from 'ink';
+import {Text} from '../components/Text.js';
 import {chartWindows, type ChartWindow} from '../../monitor/monitorOptions.js';
 import {counterRatePerMinute, type MetricLatest} from '../../queries/metrics.js';
 import {Chart, chartPoints} from '../components/Chart.js';

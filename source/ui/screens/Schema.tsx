@@ -1,4 +1,5 @@
-import {Box, Text} from 'ink';
+import {Box} from 'ink';
+import {Text} from '../components/Text.js';
 import {useEffect} from 'react';
 import type {Difference} from '../../db/validation/diff.js';
 import {type Cell, type Column, Table} from '../components/Table.js';

@@ -1,6 +1,8 @@
-import {Box, Text} from 'ink';
+import {Box} from 'ink';
+import {Text} from '../components/Text.js';
 import {eventSummary} from '../../feed/eventText.js';
 import type {SessionDetail} from '../../queries/sessions.js';
+import {inert} from '../../text/inert.js';
 import {useServices, useUi} from '../context.js';
 import {ago, clock, count, dateTime, hours, ms, until} from '../format.js';
 import {useNow} from '../hooks/useInterval.js';
@@ -115,7 +117,7 @@ export function SessionDetailView(props: ScreenProps & {id: string; onClose(): v
 			{session.recentPerformance.slice(0, logRows).map(log => (
 				<Text key={log.id} wrap="truncate">
 					{' '}
-					{clock(log.createdAt)} {log.operation.padEnd(20)} {ms(log.durationMs).padStart(8)}{' '}
+					{clock(log.createdAt)} {inert(log.operation).padEnd(20)} {ms(log.durationMs).padStart(8)}{' '}
 					<Text color={log.success ? undefined : theme.colour('red')} bold={!log.success}>
 						{log.success ? 'ok' : 'FAILED'}
 					</Text>
