@@ -1,16 +1,21 @@
 // What migrate (and setup) will do, as data before action: the pending
 // migrations in order, each either applied or - on a database that predates
 // the tracking table and already has that migration's objects - baselined
-// (recorded as applied without running it). Read-only: safe in a dry run.
+// (recorded as applied without running it). planMigrations only reads;
+// executePlan runs a plan, dryRunPlan runs it in a transaction it rolls back.
 import type pg from 'pg';
 import {CliError, exitCodes} from '../exitCodes.js';
 import {
 	acquireMigrationLock,
 	applyMigrations,
 	ChangedMigrationError,
+	dryRunMigrations,
+	DryRunRefusedError,
 	MigrationError,
 	MigrationLockedError,
 	readMigrationStatus,
+	type ApplyOptions,
+	type DryRunResult,
 	type Migration,
 	type MigrationStatus,
 } from './migrations.js';
@@ -88,7 +93,7 @@ export async function planMigrations(
 }
 
 /** One line for a statement in an error message. */
-function oneLine(text: string, max = 160): string {
+export function oneLine(text: string, max = 160): string {
 	const flat = text.replaceAll(/\s+/g, ' ').trim();
 	return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
@@ -107,6 +112,10 @@ export function describeMigrationError(error: unknown): unknown {
 		return new CliError('blocked: another handoff-top migrate is running on this database (run again when it has finished, or without --no-wait to wait for it)', exitCodes.migrationBlocked);
 	}
 
+	if (error instanceof DryRunRefusedError) {
+		return new CliError(`dry run refused: ${error.message}; statement: ${oneLine(error.statement)}`, exitCodes.failure);
+	}
+
 	if (error instanceof MigrationError) {
 		const {line, statement, serverMessage, code} = error.detail;
 		const where = `${error.migration.file}${line ? ` line ${line}` : ''}`;
@@ -119,25 +128,75 @@ export function describeMigrationError(error: unknown): unknown {
 
 export type ExecuteEvents = {
 	onWaiting?: () => void;
+	onStart?: (step: PlanStep) => void;
 	onApplied?: (step: PlanStep, ms: number) => void;
 };
 
+/** The runner's options for a plan made under the lock (the caller holds it):
+ * its baselined steps, and the runner's events as the plan's steps. */
+function planOptions(plan: MigrationPlan, migrations: Migration[], events: ExecuteEvents): ApplyOptions {
+	const byVersion = new Map(plan.steps.map(step => [step.migration.version, step]));
+	return {
+		migrations,
+		whenLocked: 'fail',
+		baseline: plan.steps.filter(step => step.action === 'baseline').map(step => step.migration.version),
+		onStart(migration) {
+			const step = byVersion.get(migration.version);
+			if (step) events.onStart?.(step);
+		},
+		onApplied(migration, ms) {
+			const step = byVersion.get(migration.version);
+			if (step) events.onApplied?.(step, ms);
+		},
+	};
+}
+
 /** Runs a plan made under the lock: baselined steps are only recorded. */
 export async function executePlan(client: pg.ClientBase, plan: MigrationPlan, migrations: Migration[], events: ExecuteEvents = {}) {
-	const byVersion = new Map(plan.steps.map(step => [step.migration.version, step]));
 	try {
-		return await applyMigrations(client, {
-			migrations,
-			whenLocked: 'fail',
-			baseline: plan.steps.filter(step => step.action === 'baseline').map(step => step.migration.version),
-			onApplied(migration, ms) {
-				const step = byVersion.get(migration.version);
-				if (step) events.onApplied?.(step, ms);
-			},
-		});
+		return await applyMigrations(client, planOptions(plan, migrations, events));
 	} catch (error) {
 		throw describeMigrationError(error);
 	}
+}
+
+export type DryRun = DryRunResult & {plan: MigrationPlan};
+
+/** The dry run of a plan made under the lock: every step run exactly as
+ * executePlan runs it (baselined steps only recorded), in one transaction that
+ * is rolled back. Stops at the first step that fails; see dryRunMigrations. */
+export async function dryRunPlan(client: pg.ClientBase, plan: MigrationPlan, migrations: Migration[], events: ExecuteEvents = {}): Promise<DryRun> {
+	try {
+		return {...(await dryRunMigrations(client, planOptions(plan, migrations, events))), plan};
+	} catch (error) {
+		throw describeMigrationError(error);
+	}
+}
+
+const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
+
+/** What a dry run that did not get through says: the same one line, and the
+ * same exit code, as the real run that fails there (or, stopped by one of the
+ * dry run's own limits, that it could not tell). */
+export function describeDryRunFailure(dryRun: DryRun): CliError | undefined {
+	const failed = dryRun.failed;
+	if (!failed) return undefined;
+	const {line, statement, serverMessage, code} = failed.detail;
+	const where = `${failed.migration.file}${line ? ` line ${line}` : ''}`;
+	const quoted = statement ? `; statement: ${oneLine(statement)}` : '';
+	if (dryRun.stoppedBy) {
+		const limit =
+			dryRun.stoppedBy === 'lock_timeout'
+				? `it waited longer than the dry run's lock_timeout (${seconds(dryRun.limits.lockTimeoutMs)}) for a lock another session holds; migrate would wait for it, holding the locks it has`
+				: `it ran longer than the dry run's statement_timeout (${seconds(dryRun.limits.statementTimeoutMs)}); migrate has no timeout`;
+		return new CliError(`dry run stopped at migration ${where}, nothing changed: ${limit}: ${serverMessage}${quoted}`, exitCodes.failure);
+	}
+
+	const before = dryRun.ran.length;
+	const text = `dry run: migration ${where} would fail and be rolled back${
+		before > 0 ? ` (the ${before} before it would stay applied)` : ''
+	}; nothing changed: ${serverMessage}${quoted}`;
+	return new CliError(code === '42501' ? `permission denied: ${text}` : text, code === '42501' ? exitCodes.privilege : exitCodes.failure);
 }
 
 /** Takes migrate's advisory lock: waits (calling onWaiting once) or fails. */

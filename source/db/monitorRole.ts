@@ -13,6 +13,8 @@ export const monitorReads = [
 	'codebase_snapshots',
 	'handoff_requests',
 	'handoff_top_migrations',
+	'handoff_top_performance_view',
+	'handoff_top_session_view',
 	'lifecycle_notify_gate',
 	'performance_logs',
 	'performance_monitoring_view',

@@ -4,6 +4,11 @@
 -- base tables too. Safe on a populated database: it adds tables, nullable or
 -- constant-default columns (no table rewrite, no row modified), indexes,
 -- triggers and views; it never updates existing rows.
+--
+-- Revised: the monitoring views are created only where absent (databases of
+-- the handoff server have them with its columns; 010 reshapes them). A
+-- database that applied the first revision has this migration applied:
+-- supersedes: e256bc010e4062e5dfcc3ebbcdfc92d77fe7060c3494cc8ddaf84f344229bd75
 
 -- ---------------------------------------------------------------------------
 -- Base tables of the handoff server (present already in existing databases)
@@ -275,44 +280,60 @@ CREATE OR REPLACE TRIGGER update_sessions_last_activity
 -- ---------------------------------------------------------------------------
 -- Per-row subqueries stay scalar so the planner evaluates them after ORDER BY
 -- ... LIMIT, for the visible rows only.
-CREATE OR REPLACE VIEW session_monitoring_view AS
-SELECT
-    s.id,
-    s.session_key,
-    s.agent_from,
-    s.agent_to,
-    s.status,
-    s.created_at,
-    s.updated_at,
-    s.expires_at,
-    s.last_activity_at,
-    s.is_dormant,
-    s.archived_at,
-    s.retention_policy,
-    s.metadata,
-    round((extract(epoch FROM now() - coalesce(s.last_activity_at, s.updated_at, s.created_at)) / 3600)::numeric, 2)
-        AS hours_since_activity,
-    (SELECT count(*) FROM context_history ch WHERE ch.session_id = s.id) AS context_count,
-    (SELECT count(*) FROM handoff_requests hr WHERE hr.session_id = s.id) AS handoff_count,
-    (SELECT sl.event_type FROM session_lifecycle sl
-      WHERE sl.session_id = s.id ORDER BY sl.created_at DESC LIMIT 1) AS last_lifecycle_event,
-    (SELECT max(sl.created_at) FROM session_lifecycle sl WHERE sl.session_id = s.id) AS last_lifecycle_event_at
-FROM sessions s;
+-- A database the handoff server (or its scripts) made has both views already,
+-- with the server's columns, which CREATE OR REPLACE VIEW cannot reshape
+-- (42P16): those are left as they are here, and 010 gives every database the
+-- server's shape.
+DO $$
+BEGIN
+    IF to_regclass('session_monitoring_view') IS NULL THEN
+        CREATE VIEW session_monitoring_view AS
+        SELECT
+            s.id,
+            s.session_key,
+            s.agent_from,
+            s.agent_to,
+            s.status,
+            s.created_at,
+            s.updated_at,
+            s.expires_at,
+            s.last_activity_at,
+            s.is_dormant,
+            s.archived_at,
+            s.retention_policy,
+            s.metadata,
+            round((extract(epoch FROM now() - coalesce(s.last_activity_at, s.updated_at, s.created_at)) / 3600)::numeric, 2)
+                AS hours_since_activity,
+            (SELECT count(*) FROM context_history ch WHERE ch.session_id = s.id) AS context_count,
+            (SELECT count(*) FROM handoff_requests hr WHERE hr.session_id = s.id) AS handoff_count,
+            (SELECT sl.event_type FROM session_lifecycle sl
+              WHERE sl.session_id = s.id ORDER BY sl.created_at DESC LIMIT 1) AS last_lifecycle_event,
+            (SELECT max(sl.created_at) FROM session_lifecycle sl WHERE sl.session_id = s.id) AS last_lifecycle_event_at
+        FROM sessions s;
+    END IF;
+END;
+$$;
 
 -- Exact statistics over the last 24 hours, as the spec defines them.
-CREATE OR REPLACE VIEW performance_monitoring_view AS
-SELECT
-    pl.operation,
-    count(*) AS total_calls,
-    count(*) FILTER (WHERE pl.success) AS successful_calls,
-    count(*) FILTER (WHERE NOT pl.success) AS failed_calls,
-    round(100.0 * count(*) FILTER (WHERE pl.success) / count(*), 2) AS success_rate_percent,
-    round(avg(pl.duration_ms), 2) AS avg_duration_ms,
-    min(pl.duration_ms) AS min_duration_ms,
-    max(pl.duration_ms) AS max_duration_ms,
-    round(percentile_cont(0.95) WITHIN GROUP (ORDER BY pl.duration_ms)::numeric, 2) AS p95_duration_ms,
-    min(pl.created_at) AS first_call_at,
-    max(pl.created_at) AS last_call_at
-FROM performance_logs pl
-WHERE pl.created_at >= now() - interval '24 hours'
-GROUP BY pl.operation;
+DO $$
+BEGIN
+    IF to_regclass('performance_monitoring_view') IS NULL THEN
+        CREATE VIEW performance_monitoring_view AS
+        SELECT
+            pl.operation,
+            count(*) AS total_calls,
+            count(*) FILTER (WHERE pl.success) AS successful_calls,
+            count(*) FILTER (WHERE NOT pl.success) AS failed_calls,
+            round(100.0 * count(*) FILTER (WHERE pl.success) / count(*), 2) AS success_rate_percent,
+            round(avg(pl.duration_ms), 2) AS avg_duration_ms,
+            min(pl.duration_ms) AS min_duration_ms,
+            max(pl.duration_ms) AS max_duration_ms,
+            round(percentile_cont(0.95) WITHIN GROUP (ORDER BY pl.duration_ms)::numeric, 2) AS p95_duration_ms,
+            min(pl.created_at) AS first_call_at,
+            max(pl.created_at) AS last_call_at
+        FROM performance_logs pl
+        WHERE pl.created_at >= now() - interval '24 hours'
+        GROUP BY pl.operation;
+    END IF;
+END;
+$$;

@@ -1,9 +1,16 @@
 -- 004_analytics
 -- Fills analytics_aggregations with 'session_stats', 'handoff_stats' and
--- 'performance_trends' for one time bucket. Re-running a bucket replaces it:
--- one row per (aggregation_type, time_bucket), enforced by a unique index.
+-- 'performance_trends' for one time bucket. Re-running a bucket replaces it.
+--
+-- Revised: no unique index on (aggregation_type, time_bucket). Databases the
+-- handoff server wrote hold several rows for one bucket of its own types (two
+-- of its processes aggregate the same hour), which such an index cannot be
+-- built over; the index is the server's own, by its name, and re-running a
+-- bucket deletes its rows first. A database that applied the first revision
+-- has this migration applied (010 drops its unique index):
+-- supersedes: 49477751225b7aca351181eb0910e8be88f2ee754242a46e63bfc676fd025a8f
 
-CREATE UNIQUE INDEX IF NOT EXISTS uq_analytics_aggregations_type_bucket
+CREATE INDEX IF NOT EXISTS idx_analytics_aggregations_type_time_bucket
     ON analytics_aggregations (aggregation_type, time_bucket);
 
 CREATE OR REPLACE FUNCTION refresh_analytics_aggregations(
@@ -18,6 +25,11 @@ BEGIN
     IF p_bucket_width <= interval '0' THEN
         RAISE EXCEPTION 'bucket width must be positive, got %', p_bucket_width;
     END IF;
+
+    -- A re-run replaces the bucket's rows.
+    DELETE FROM analytics_aggregations a
+     WHERE a.time_bucket = p_bucket_start
+       AND a.aggregation_type IN ('session_stats', 'handoff_stats', 'performance_trends');
 
     WITH stats (aggregation_type, aggregation_data) AS (
         SELECT 'session_stats', jsonb_build_object(
@@ -67,9 +79,7 @@ BEGIN
                  GROUP BY pl.operation) o
     )
     INSERT INTO analytics_aggregations (aggregation_type, time_bucket, aggregation_data)
-    SELECT stats.aggregation_type, p_bucket_start, stats.aggregation_data FROM stats
-    ON CONFLICT (aggregation_type, time_bucket)
-    DO UPDATE SET aggregation_data = EXCLUDED.aggregation_data, created_at = now();
+    SELECT stats.aggregation_type, p_bucket_start, stats.aggregation_data FROM stats;
 
     GET DIAGNOSTICS written = ROW_COUNT;
     RETURN written;

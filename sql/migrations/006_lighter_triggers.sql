@@ -23,6 +23,10 @@
 --   column of retention_policies, default 1 minute) unless the session is
 --   dormant, which reactivates it at once. The dormant schedule waits that
 --   much longer, so no session is marked dormant early because of it.
+--
+-- Revised (the event type CHECK takes any lower-case type); a database that
+-- applied the first revision has this migration applied (010 relaxes it):
+-- supersedes: 22faaae1188cb7c596087b8fc1558144bdf088a0d94f6b874e668665369cbd96
 
 -- ---------------------------------------------------------------------------
 -- Activity resolution per retention policy
@@ -353,11 +357,13 @@ BEGIN
 END;
 $$;
 
--- The same rule over a text[] literal: nothing left to fold per statement.
+-- The event type rule without an IN list to fold per statement. Revised: any
+-- lower-case type, as 010 has it (the handoff server logs types of its own,
+-- e.g. 'expiration_scheduled', and a database it wrote holds them).
 -- NOT VALID then VALIDATE: existing rows are checked without a rewrite.
 ALTER TABLE session_lifecycle DROP CONSTRAINT IF EXISTS session_lifecycle_event_type_check;
 ALTER TABLE session_lifecycle ADD CONSTRAINT session_lifecycle_event_type_check
-    CHECK (event_type::text = ANY ('{created,expired,archived,dormant,reactivated,status_changed}'::text[])) NOT VALID;
+    CHECK (event_type::text ~ '^[a-z][a-z0-9_]*$') NOT VALID;
 ALTER TABLE session_lifecycle VALIDATE CONSTRAINT session_lifecycle_event_type_check;
 
 -- Each backend takes 32 values of the event ordinal at a time instead of

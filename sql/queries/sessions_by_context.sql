@@ -1,4 +1,4 @@
--- One page of session_monitoring_view, most context entries first (newest
+-- One page of handoff_top_session_view, most context entries first (newest
 -- session first among equal counts).
 -- $1 status filter: NULL (all), 'dormant', 'archived', or a sessions.status
 -- value; $2 page size; $3 offset; $4 see below.
@@ -74,5 +74,5 @@ page AS (
 SELECT v.id, v.session_key, v.agent_from, v.agent_to, v.status, v.created_at, v.updated_at, v.expires_at,
        v.last_activity_at, v.is_dormant, v.archived_at, v.retention_policy, v.hours_since_activity,
        v.context_count, v.handoff_count, v.last_lifecycle_event, v.last_lifecycle_event_at
-  FROM page p JOIN session_monitoring_view v ON v.id = p.id
+  FROM page p JOIN handoff_top_session_view v ON v.id = p.id
  ORDER BY p.n DESC, p.created_at DESC NULLS LAST, p.id

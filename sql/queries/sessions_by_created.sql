@@ -1,4 +1,4 @@
--- One page of session_monitoring_view, newest first (rows without
+-- One page of handoff_top_session_view, newest first (rows without
 -- created_at last). $1 status filter: NULL (all), 'dormant', 'archived', or a
 -- sessions.status value; $2 page size; $3 offset. Each branch walks
 -- idx_sessions_created_at and stops after $2 + $3 rows; the view's per-row
@@ -7,7 +7,7 @@ SELECT page.*
   FROM ((SELECT v.id, v.session_key, v.agent_from, v.agent_to, v.status, v.created_at, v.updated_at, v.expires_at,
                 v.last_activity_at, v.is_dormant, v.archived_at, v.retention_policy, v.hours_since_activity,
                 v.context_count, v.handoff_count, v.last_lifecycle_event, v.last_lifecycle_event_at
-           FROM session_monitoring_view v
+           FROM handoff_top_session_view v
           WHERE v.created_at IS NOT NULL
             AND ($1::text IS NULL
                  OR ($1::text = 'dormant' AND v.is_dormant AND v.archived_at IS NULL)
@@ -19,7 +19,7 @@ SELECT page.*
         (SELECT v.id, v.session_key, v.agent_from, v.agent_to, v.status, v.created_at, v.updated_at, v.expires_at,
                 v.last_activity_at, v.is_dormant, v.archived_at, v.retention_policy, v.hours_since_activity,
                 v.context_count, v.handoff_count, v.last_lifecycle_event, v.last_lifecycle_event_at
-           FROM session_monitoring_view v
+           FROM handoff_top_session_view v
           WHERE v.created_at IS NULL
             AND ($1::text IS NULL
                  OR ($1::text = 'dormant' AND v.is_dormant AND v.archived_at IS NULL)

@@ -1,4 +1,4 @@
--- One page of session_monitoring_view, most recently active first (sessions
+-- One page of handoff_top_session_view, most recently active first (sessions
 -- that predate last_activity_at, where it is NULL, last).
 -- $1 status filter: NULL (all), 'dormant', 'archived', or a sessions.status
 -- value; $2 page size; $3 offset. Each branch walks idx_sessions_last_activity_at
@@ -8,7 +8,7 @@ SELECT page.*
   FROM ((SELECT v.id, v.session_key, v.agent_from, v.agent_to, v.status, v.created_at, v.updated_at, v.expires_at,
                 v.last_activity_at, v.is_dormant, v.archived_at, v.retention_policy, v.hours_since_activity,
                 v.context_count, v.handoff_count, v.last_lifecycle_event, v.last_lifecycle_event_at
-           FROM session_monitoring_view v
+           FROM handoff_top_session_view v
           WHERE v.last_activity_at IS NOT NULL
             AND ($1::text IS NULL
                  OR ($1::text = 'dormant' AND v.is_dormant AND v.archived_at IS NULL)
@@ -20,7 +20,7 @@ SELECT page.*
         (SELECT v.id, v.session_key, v.agent_from, v.agent_to, v.status, v.created_at, v.updated_at, v.expires_at,
                 v.last_activity_at, v.is_dormant, v.archived_at, v.retention_policy, v.hours_since_activity,
                 v.context_count, v.handoff_count, v.last_lifecycle_event, v.last_lifecycle_event_at
-           FROM session_monitoring_view v
+           FROM handoff_top_session_view v
           WHERE v.last_activity_at IS NULL
             AND ($1::text IS NULL
                  OR ($1::text = 'dormant' AND v.is_dormant AND v.archived_at IS NULL)

@@ -34,7 +34,7 @@ type Sort = 'context' | 'handoffs';
 async function bruteForce(sort: Sort, status: string | null): Promise<string[]> {
 	const count = sort === 'context' ? 'context_count' : 'handoff_count';
 	const rows = await db().query(
-		`SELECT session_key FROM session_monitoring_view
+		`SELECT session_key FROM handoff_top_session_view
 		  WHERE ($1::text IS NULL OR status = $1::text)
 		  ORDER BY ${count} DESC, created_at DESC NULLS LAST, id`,
 		[status],

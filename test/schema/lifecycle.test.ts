@@ -31,9 +31,10 @@ describe('lifecycle events', () => {
 		await db().query('UPDATE sessions SET is_dormant = false WHERE id = $1', [id]);
 		const logged = await events(db().pool, id);
 		expect(logged.map(e => e.event_type)).toEqual(['created', 'dormant', 'reactivated']);
-		expect(logged[1]!.event_data).toMatchObject({previous_state: 'active', retention_policy: 'standard'});
+		// previous_state as the handoff server's trigger writes it (was it dormant before?); handoff-top adds the rest.
+		expect(logged[1]!.event_data).toMatchObject({previous_state: false, retention_policy: 'standard', reason: 'application', status: 'active'});
 		expect(Number(logged[1]!.event_data.inactive_hours)).toBeCloseTo(5, 1);
-		expect(logged[2]!.event_data).toMatchObject({previous_state: 'dormant'});
+		expect(logged[2]!.event_data).toMatchObject({previous_state: true, status: 'active', retention_policy: 'standard'});
 	});
 
 	it('logs archived, including from NULL (null-safe comparison)', async () => {
@@ -207,8 +208,8 @@ describe('archived sessions are read-only', () => {
 
 	it('still reads, and leaves other sessions writable', async () => {
 		const {id} = await archived();
-		const [view] = await db().query('SELECT context_count, handoff_count FROM session_monitoring_view WHERE id = $1', [id]);
-		expect(view).toEqual({context_count: '1', handoff_count: '1'});
+		const [view] = await db().query('SELECT context_entries, handoff_requests FROM session_monitoring_view WHERE id = $1', [id]);
+		expect(view).toEqual({context_entries: '1', handoff_requests: '1'});
 		const other = await insertSession(db().pool);
 		await insertContext(db().pool, other.id, 1);
 		await db().query('DELETE FROM sessions WHERE id = $1', [other.id]);

@@ -60,7 +60,7 @@ describe('migrating a populated pre-enhancement database', () => {
 		expect(keyIndexes.map(row => row.indexname)).toEqual(['sessions_session_key_key']);
 
 		const [legacy] = await db().query(`SELECT last_activity_at, is_dormant, retention_policy, hours_since_activity, context_count
-			FROM session_monitoring_view WHERE session_key = 'legacy-10'`);
+			FROM handoff_top_session_view WHERE session_key = 'legacy-10'`);
 		expect(legacy).toMatchObject({last_activity_at: null, is_dormant: false, retention_policy: 'standard', context_count: '4'});
 		expect(Number(legacy.hours_since_activity)).toBeCloseTo(5, 1); // falls back to updated_at
 		const [{n}] = await db().query(`SELECT count(*)::int AS n FROM context_history WHERE content_size_bytes IS NOT NULL`);

@@ -69,18 +69,18 @@ describe.concurrent('handoff-top validate', () => {
 		},
 		{
 			drift: 'a view replaced by a different one with the same columns',
-			sql: `CREATE OR REPLACE VIEW performance_monitoring_view AS
+			sql: `CREATE OR REPLACE VIEW handoff_top_performance_view AS
 				SELECT operation, count(*) AS total_calls, count(*) AS successful_calls, 0::bigint AS failed_calls,
 				       100.00::numeric AS success_rate_percent, round(avg(duration_ms), 2) AS avg_duration_ms,
 				       min(duration_ms) AS min_duration_ms, max(duration_ms) AS max_duration_ms,
 				       0.00::numeric AS p95_duration_ms, min(created_at) AS first_call_at, max(created_at) AS last_call_at
 				FROM performance_logs GROUP BY operation`,
-			expect: {kind: 'changed', objectType: 'view', name: 'performance_monitoring_view'},
+			expect: {kind: 'changed', objectType: 'view', name: 'handoff_top_performance_view'},
 		},
 		{
 			drift: 'a view replaced by one with other columns',
-			sql: 'DROP VIEW session_monitoring_view; CREATE VIEW session_monitoring_view AS SELECT id, session_key FROM sessions',
-			expect: {kind: 'missing', objectType: 'column', name: 'session_monitoring_view.hours_since_activity'},
+			sql: 'DROP VIEW handoff_top_session_view; CREATE VIEW handoff_top_session_view AS SELECT id, session_key FROM sessions',
+			expect: {kind: 'missing', objectType: 'column', name: 'handoff_top_session_view.hours_since_activity'},
 		},
 		{
 			drift: 'a dropped function',
@@ -109,7 +109,7 @@ describe.concurrent('handoff-top validate', () => {
 	it('exits 4 and names each of several drifts at once', async () => {
 		const database = await drifted(`
 			ALTER TABLE context_history DISABLE TRIGGER session_child_write;
-			CREATE OR REPLACE FUNCTION lifecycle_wake_listeners() RETURNS void LANGUAGE plpgsql AS $$ BEGIN END $$;
+			CREATE OR REPLACE FUNCTION lifecycle_wake_listeners(p_event_id uuid, p_session_id uuid, p_event_type text) RETURNS void LANGUAGE plpgsql AS $$ BEGIN END $$;
 			ALTER TABLE sessions DROP CONSTRAINT sessions_retention_policy_fkey;
 			DELETE FROM lifecycle_notify_gate;
 			CREATE INDEX idx_extra ON sessions (agent_from);
@@ -118,7 +118,7 @@ describe.concurrent('handoff-top validate', () => {
 		expect(code).toBe(4);
 		for (const difference of [
 			{kind: 'changed', objectType: 'trigger', name: 'context_history.session_child_write', expected: {enabled: 'enabled'}, actual: {enabled: 'disabled'}},
-			{kind: 'changed', objectType: 'function', name: 'lifecycle_wake_listeners()'},
+			{kind: 'changed', objectType: 'function', name: 'lifecycle_wake_listeners(p_event_id uuid, p_session_id uuid, p_event_type text)'},
 			{kind: 'missing', objectType: 'constraint', name: 'sessions.sessions_retention_policy_fkey'},
 			{kind: 'changed', objectType: 'notification', expected: {row: true, channel: 'handoff_lifecycle'}, actual: {row: false, channel: null}},
 			{kind: 'extra', objectType: 'index', name: 'idx_extra', severity: 'warning'},

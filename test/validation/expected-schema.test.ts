@@ -35,7 +35,9 @@ describe('sql/expected_schema.json', () => {
 			'trigger:sessions.update_sessions_updated_at',
 			'view:session_monitoring_view',
 			'view:performance_monitoring_view',
-			'function:lifecycle_wake_listeners()',
+			'function:lifecycle_wake_listeners(p_event_id uuid, p_session_id uuid, p_event_type text)',
+			'trigger:sessions.zz_handoff_top_session_update',
+			'trigger:session_lifecycle.handoff_top_lifecycle_row',
 			'trigger:context_history.session_child_write',
 			'notification:lifecycle_notify_gate',
 		]) {

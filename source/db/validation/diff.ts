@@ -124,6 +124,20 @@ export function diffHistory(status: MigrationStatus, migrations: Migration[], ex
 			});
 		}
 
+		for (const applied of status.applied) {
+			const migration = migrations.find(m => m.version === applied.version);
+			if (!migration || applied.checksum === migration.checksum || !migration.supersedes.includes(applied.checksum)) continue;
+			differences.push({
+				kind: 'changed',
+				objectType: 'migration',
+				name: migration.file,
+				severity: 'info',
+				expected: {checksum: migration.checksum},
+				actual: {checksum: applied.checksum},
+				hint: 'applied as an earlier revision of the file, which this one supersedes (later migrations make up the difference)',
+			});
+		}
+
 		for (const applied of status.unknown) {
 			differences.push({
 				kind: 'extra',

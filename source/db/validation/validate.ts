@@ -6,6 +6,7 @@ import {sqlText} from '../sqlText.js';
 import {inspectSchema} from './catalog.js';
 import {diffHistory, diffSchemas, isDrift, sortDifferences, type Difference} from './diff.js';
 import {loadExpectedSchema, type ExpectedSchema} from './expected.js';
+import {classifyHandoffServer} from './handoffServer.js';
 
 export type ValidationResult = {
 	ok: boolean;
@@ -27,7 +28,7 @@ export async function validateDatabase(
 	);
 	const actual = await inspectSchema(client);
 	const status = await readMigrationStatus(client, migrations);
-	const differences = sortDifferences([...diffHistory(status, migrations, expected), ...diffSchemas(expected.objects, actual)]);
+	const differences = sortDifferences(classifyHandoffServer([...diffHistory(status, migrations, expected), ...diffSchemas(expected.objects, actual)]));
 	return {
 		ok: !isDrift(differences),
 		database: rows[0]!.database,
