@@ -4,9 +4,12 @@
 // server's start-up DDL (once, twice, before and after migrate) every
 // guarantee of handoff-top still holds, and every statement the server sends
 // succeeds but its own two bugs, with no lifecycle event written twice.
+import {existsSync, readFileSync} from 'node:fs';
+import path from 'node:path';
 import pg from 'pg';
 import {describe, expect, it} from 'vitest';
-import {applyMigrations, loadMigrations, readMigrationStatus} from '../../source/db/migrations.js';
+import {applyMigrations, checksum, loadMigrations, readMigrationStatus, type Migration} from '../../source/db/migrations.js';
+import {packageRoot} from '../../source/paths.js';
 import {validateDatabase} from '../../source/db/validation/validate.js';
 import {useServerDatabases} from '../helpers/serverDatabases.js';
 import {runServerTraffic} from '../helpers/realServer/states.js';
@@ -263,4 +266,51 @@ for (const from of ['setup', 'compose-init-then-server', 'base-only'] as const) 
 it('knows the twelve states', () => {
 	expect(realServerStates).toHaveLength(12);
 	expect(loadMigrations().at(-1)!.file).toBe('010_real_server.sql');
+});
+
+describe('a database migrated by the handoff-top before 010 (first revisions of 001, 004, 006)', {timeout: 60_000}, () => {
+	// 001, 004 and 006 as they were before their revisions (test/fixtures/first-revisions, kept from the
+	// project's own history); the others are unchanged since.
+	const earlier = (): Migration[] => {
+		const revised = path.join(packageRoot(), 'test', 'fixtures', 'first-revisions');
+		return loadMigrations()
+			.filter(m => m.version <= 9)
+			.map(m => {
+				const file = path.join(revised, m.file);
+				if (!existsSync(file)) return m;
+				const sql = readFileSync(file, 'utf8');
+				return {...m, sql, checksum: checksum(sql), supersedes: []};
+			});
+	};
+
+	it('has the revised files declare the checksums of these first revisions', () => {
+		const current = new Map(loadMigrations().map(m => [m.file, m]));
+		for (const m of earlier()) {
+			const now = current.get(m.file)!;
+			if (m.checksum !== now.checksum) expect(now.supersedes, m.file).toContain(m.checksum);
+		}
+	});
+
+	it('takes 010 only, validates clean (the earlier revisions listed as info), and then lets the server start', async () => {
+		await withDatabase(async client => {
+			const old = earlier();
+			expect(old.map(m => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+			await applyMigrations(client, {migrations: old});
+			// The server could not start on that schema (the views): the bug this fixes.
+			expect(await tryStartupDdl(client)).toMatchObject({ok: false, code: '42P16'});
+			const applied = await applyMigrations(client);
+			expect(applied.map(m => m.file)).toEqual(['010_real_server.sql']);
+			const result = await validateDatabase(client);
+			expect(result.differences.filter(d => d.severity !== 'info')).toEqual([]);
+			expect(result.differences.filter(d => d.objectType === 'migration').map(d => d.name).sort()).toEqual([
+				'001_enhanced_monitoring_schema.sql',
+				'004_analytics.sql',
+				'006_lighter_triggers.sql',
+			]);
+			expect(await tryStartupDdl(client)).toEqual({ok: true});
+			await expectValidates(client, 'after the server started on it');
+			const runtime = await runServerTraffic(client);
+			expect(runtime.failures().map(f => f.name).filter(name => !/\(server bug\)/.test(name))).toEqual([]);
+		});
+	});
 });
