@@ -8,7 +8,7 @@ import type {CommandInput} from '../cli.js';
 import {connect, resolveConnection} from '../db/connection.js';
 import {sqlText} from '../db/sqlText.js';
 import {CliError, exitCodes} from '../exitCodes.js';
-import {agents, eventJson, eventSummary, eventSymbols} from '../feed/eventText.js';
+import {agents, eventJson, eventSummary, eventSymbol} from '../feed/eventText.js';
 import type {ChartWindow} from '../queries/common.js';
 import {dormantSessions} from '../queries/dormant.js';
 import {eventCounts, recentEvents} from '../queries/events.js';
@@ -88,14 +88,14 @@ function renderText(whole: Snapshot, label: string, width: number): string {
 	const counts = snapshot.eventCounts;
 	const rates = Object.entries(counts.perMinute)
 		.filter(([, rate]) => rate > 0)
-		.map(([type, rate]) => `${type} ${number(rate, 1)}`);
+		.map(([type, rate]) => `${inert(type)} ${number(rate, 1)}`); // any type, under its own name
 	panel('Live events (newest first)', [
 		...wrap(`per minute over the last ${counts.sinceMinutes} min: ${rates.length > 0 ? rates.join(' · ') : 'none'}`, width),
 		...(snapshot.events.length === 0
 			? ['no lifecycle events yet']
 			: textTable(
 					[{header: 'AGO', align: 'right'}, {header: 'EVENT'}, {header: 'SESSION', flexible: true}, {header: 'AGENTS', flexible: true}, {header: 'DETAIL', flexible: true}],
-					snapshot.events.map(e => [duration(now - e.createdAt.getTime()), `${eventSymbols[e.eventType]} ${e.eventType}`, e.sessionKey ?? e.sessionId, agents(e), eventSummary(e)]),
+					snapshot.events.map(e => [duration(now - e.createdAt.getTime()), `${eventSymbol(e.eventType)} ${e.eventType}`, e.sessionKey ?? e.sessionId, agents(e), eventSummary(e)]),
 					width,
 				)),
 	]);

@@ -10,18 +10,48 @@
 // sql/migrations/003_live_event_feed.sql (never from the NOTIFY payload, which
 // only wakes the feed). Each wake-up is followed by a trailing read 250 ms
 // later (writers notify at most once per 100 ms window) and a safety poll runs
-// every pollIntervalMs. The cursor lives in this process: on any error the feed
-// reports 'disconnected', backs off (0.5 s doubling to 10 s), reconnects,
-// LISTENs again and catches up from the cursor. The safety poll doubles as a
-// liveness check: a read that does not answer in time counts as a dead
-// connection (a server restart may not raise an error on an idle client).
+// every pollIntervalMs. A wake-up is only a hint, and anyone who may connect can
+// send one (pg_notify): they are coalesced, at most one read per
+// wakeReadIntervalMs however many arrive. The cursor lives in this process: on
+// any error the feed reports 'disconnected', backs off (0.5 s doubling to 10 s),
+// reconnects, LISTENs again and catches up from the cursor. The safety poll
+// doubles as a liveness check: a read that does not answer in time counts as a
+// dead connection (a server restart may not raise an error on an idle client).
+//
+// On a hot standby (pg_is_in_recovery()) there is no LISTEN: the feed follows
+// by its cursor at every poll (status wakeups 'standby'), and LISTENs once the
+// standby is promoted. When events keep arriving by polling and no wake-up came
+// for a while, the status says so (wakeups 'missing'). Reconnecting to another
+// server (a failover), the cursor stays valid when the new server continues the
+// same transaction id sequence (a promoted standby); when it does not (another
+// system identifier, or the cursor's xid is not yet assigned there) the feed
+// resumes from the last delivered event's created_at (--since semantics) and
+// says so through onNotice.
 import type pg from 'pg';
 import {z} from 'zod';
 import {sqlText} from '../db/sqlText.js';
+import {checkListen} from './listenCheck.js';
 
 export const lifecycleChannel = 'handoff_lifecycle';
 
-export type LifecycleEventType = 'created' | 'expired' | 'archived' | 'dormant' | 'reactivated' | 'status_changed';
+/** The spec's event types: the ones handoff-top's triggers and sweep write, each with a symbol and a colour of its own. */
+export const specEventTypes = ['created', 'expired', 'archived', 'dormant', 'reactivated', 'status_changed'] as const;
+export type SpecEventType = (typeof specEventTypes)[number];
+
+/**
+ * What a lifecycle row's event_type can hold: the spec's six, or any other
+ * type a writer logs (the handoff server logs 'expiration_scheduled'; the
+ * database accepts any lower-case name). Readers take every one: the others
+ * are shown under their own name.
+ */
+export type LifecycleEventType = SpecEventType | (string & {});
+
+export function isSpecEventType(type: string): type is SpecEventType {
+	return (specEventTypes as readonly string[]).includes(type);
+}
+
+/** An event type as read: open (any text; it is made inert wherever it is printed). */
+export const eventTypeSchema = z.string();
 
 export type LifecycleEvent = {
 	id: string;
@@ -42,8 +72,25 @@ export type FeedStatus = {
 	lastError?: string;
 	/** When the current state began. */
 	since?: Date;
+	/** Set when LISTEN does not work on the connection (a pooler): the feed follows by its safety poll alone, and says why. */
+	polling?: string;
 	/** A running transaction holds the cursor back: committed events wait behind it. */
 	heldBackBy?: {xid: string; ageMs: number};
+	/**
+	 * While live, how new events are noticed: 'notify' (LISTEN wake-ups and the
+	 * safety poll), 'standby' (a hot standby: polling only), 'missing' (events
+	 * arrive by polling but no wake-up came for a while).
+	 */
+	wakeups?: 'notify' | 'standby' | 'missing';
+	/** The safety poll's interval (the only way events arrive without wake-ups). */
+	pollIntervalMs?: number;
+};
+
+export type FeedStats = {
+	/** Reads of session_lifecycle (each one statement). */
+	reads: number;
+	/** Notifications received on the channel. */
+	notifications: number;
 };
 
 export type FeedCursor = {xid: string; seq: string};
@@ -64,12 +111,19 @@ export type EventFeedOptions = {
 	readTimeoutMs?: number;
 	/** Backoff after a failure: first and longest wait (default 500 and 10 000 ms). */
 	backoff?: {initialMs: number; maxMs: number};
+	/** Wake-ups are coalesced: at most one wake-up read per this many ms (default 100). */
+	wakeReadIntervalMs?: number;
+	/** Events arrived by polling and no wake-up came for this long: wakeups 'missing' (default 1000 ms). */
+	quietMs?: number;
+	/** Something the operator should know (a failover, a resume by time). */
+	onNotice?(message: string): void;
 };
 
 export type EventFeed = {
 	start(): Promise<void>;
 	stop(): Promise<void>;
 	cursor(): FeedCursor | undefined;
+	stats(): FeedStats;
 };
 
 export const lifecycleEventRow = z
@@ -81,7 +135,7 @@ export const lifecycleEventRow = z
 		session_key: z.string().nullable(),
 		agent_from: z.string().nullable(),
 		agent_to: z.string().nullable(),
-		event_type: z.enum(['created', 'expired', 'archived', 'dormant', 'reactivated', 'status_changed']),
+		event_type: eventTypeSchema,
 		event_data: z.record(z.string(), z.unknown()).nullable(),
 		created_at: z.date(),
 	})
@@ -102,6 +156,10 @@ export const lifecycleEventRow = z
 
 const startRow = z.object({xmin: z.string(), snapshot: z.string(), since_xid: z.string().nullable()});
 const lagRow = z.object({xmin: z.string(), waiting: z.boolean(), xact_age_ms: z.coerce.number().nullable()});
+const serverRow = z.object({in_recovery: z.boolean(), next_xid: z.string()});
+const systemRow = z.object({system_identifier: z.string()});
+
+type ServerInfo = {inRecovery: boolean; nextXid: string; systemIdentifier: string | undefined};
 
 /** pg_snapshot text is 'xmin:xmax:xip,...'. */
 function snapshotXmax(snapshot: string): bigint {
@@ -125,11 +183,27 @@ export function createEventFeed(options: EventFeedOptions): EventFeed {
 	const trailingReadMs = options.trailingReadMs ?? 250;
 	const readTimeoutMs = options.readTimeoutMs ?? 15_000;
 	const backoff = options.backoff ?? {initialMs: 500, maxMs: 10_000};
+	const wakeReadIntervalMs = options.wakeReadIntervalMs ?? 100;
+	const quietMs = options.quietMs ?? 1000;
 
 	let cursor: FeedCursor | undefined;
 	/** Rows committed before a 'now' start, skipped until the cursor passes the snapshot's xmax. */
 	let startSnapshot: string | undefined;
-	const since = options.start instanceof Date ? options.start : undefined;
+	/** Only events created at or after this (--since; or after a resume by time). */
+	let since = options.start instanceof Date ? options.start : undefined;
+	/** The newest created_at delivered: where a resume by time starts. */
+	let lastCreatedAt: Date | undefined;
+	/** The server of the previous connection. */
+	let server: ServerInfo | undefined;
+	let standby = false;
+	const stats: FeedStats = {reads: 0, notifications: 0};
+	let delivered = 0;
+	// Wake-ups: when the last one came, whether events then came by polling
+	// without one (suspectAt), and whether that lasted a poll interval (noWakeups).
+	let lastWakeAt = 0;
+	let suspectAt: number | undefined;
+	let noWakeups = false;
+	let heldBackBy: FeedStatus['heldBackBy'];
 
 	let stopped = false;
 	let client: pg.Client | undefined;
@@ -139,20 +213,31 @@ export function createEventFeed(options: EventFeedOptions): EventFeed {
 	/** Resolves the wait of the connection loop (a failure or stop). */
 	let wake: (() => void) | undefined;
 	let failure: unknown;
+	/** Why LISTEN is not used on the current connection (listenCheck.ts), if it is not. */
+	let listenBroken: string | undefined;
 
 	// Reads are serialised; a wake-up during a read asks for another one.
 	let reading: Promise<void> | undefined;
 	let readAgain = false;
 	let pollTimer: NodeJS.Timeout | undefined;
-	const trailingTimers = new Set<NodeJS.Timeout>();
+	// Coalesced wake-up reads: one timer, at the earliest read wanted, never
+	// sooner than wakeReadIntervalMs after the previous wake-up read.
+	let wakeTimer: NodeJS.Timeout | undefined;
+	let wakeTimerAt = Number.POSITIVE_INFINITY;
+	let lastWakeReadAt = Number.NEGATIVE_INFINITY;
+	let wantRead = false;
+	let trailingAt: number | undefined;
 
-	function setStatus(next: FeedStatus): void {
+	function setStatus(given: FeedStatus): void {
+		const next = given.state === 'live' && listenBroken ? {...given, polling: listenBroken} : given;
 		const changed =
+			status?.polling !== next.polling ||
 			!status ||
 			status.state !== next.state ||
 			status.retryInMs !== next.retryInMs ||
 			status.lastError !== next.lastError ||
 			status.heldBackBy?.xid !== next.heldBackBy?.xid ||
+			status.wakeups !== next.wakeups ||
 			(next.heldBackBy !== undefined && Math.floor(next.heldBackBy.ageMs / 1000) !== Math.floor((status.heldBackBy?.ageMs ?? -1000) / 1000));
 		if (!changed) return;
 		const stateSince = status && status.state === next.state && status.since ? status.since : new Date();
@@ -162,6 +247,19 @@ export function createEventFeed(options: EventFeedOptions): EventFeed {
 		} catch {
 			// a listener's error is not the feed's
 		}
+	}
+
+	function notice(text: string): void {
+		try {
+			options.onNotice?.(text);
+		} catch {
+			// a listener's error is not the feed's
+		}
+	}
+
+	function liveStatus(): FeedStatus {
+		const wakeups = standby ? 'standby' : noWakeups ? 'missing' : 'notify';
+		return {state: 'live', wakeups, pollIntervalMs, ...(heldBackBy ? {heldBackBy} : {})};
 	}
 
 	function fail(error: unknown): void {
@@ -196,6 +294,7 @@ export function createEventFeed(options: EventFeedOptions): EventFeed {
 
 	async function readOnce(c: pg.Client): Promise<number> {
 		const current = cursor!;
+		stats.reads++;
 		const {rows} = await withTimeout(
 			c.query(sqlText('queries/lifecycle_events_after'), [current.xid, current.seq, since ?? null, startSnapshot ?? null, batchLimit]),
 		);
@@ -204,6 +303,8 @@ export function createEventFeed(options: EventFeedOptions): EventFeed {
 		const last = batch[batch.length - 1]!;
 		cursor = {xid: last.xid, seq: last.seq};
 		if (startSnapshot && BigInt(last.xid) >= snapshotXmax(startSnapshot)) startSnapshot = undefined;
+		for (const event of batch) if (!lastCreatedAt || event.createdAt > lastCreatedAt) lastCreatedAt = event.createdAt;
+		delivered += batch.length;
 		try {
 			options.onEvents(batch);
 		} catch {
@@ -252,28 +353,123 @@ export function createEventFeed(options: EventFeedOptions): EventFeed {
 
 	function onNotification(notification: pg.Notification): void {
 		if (notification.channel !== lifecycleChannel || stopped) return;
+		stats.notifications++;
+		const now = Date.now();
+		lastWakeAt = now;
+		suspectAt = undefined;
+		if (noWakeups) {
+			noWakeups = false;
+			if (status?.state === 'live') setStatus(liveStatus());
+		}
+
+		// A hint only: read soon, and once more after the last one of a burst.
+		wantRead = true;
+		trailingAt = now + trailingReadMs;
+		armWakeRead();
+	}
+
+	function armWakeRead(): void {
+		const wanted = wantRead ? Date.now() : trailingAt;
+		if (wanted === undefined || stopped) return;
+		const at = Math.max(wanted, lastWakeReadAt + wakeReadIntervalMs);
+		if (wakeTimer !== undefined && wakeTimerAt <= at) return;
+		clearTimeout(wakeTimer);
+		wakeTimerAt = at;
+		wakeTimer = setTimeout(wakeRead, Math.max(0, at - Date.now()));
+	}
+
+	function wakeRead(): void {
+		wakeTimer = undefined;
+		wakeTimerAt = Number.POSITIVE_INFINITY;
+		const now = Date.now();
+		lastWakeReadAt = now;
+		wantRead = false;
+		if (trailingAt !== undefined && trailingAt <= now) trailingAt = undefined;
 		void requestRead().catch(() => {});
-		const timer = setTimeout(() => {
-			trailingTimers.delete(timer);
-			void requestRead().catch(() => {});
-		}, trailingReadMs);
-		trailingTimers.add(timer);
+		armWakeRead();
 	}
 
 	function clearTimers(): void {
 		clearTimeout(pollTimer);
 		pollTimer = undefined;
-		for (const timer of trailingTimers) clearTimeout(timer);
-		trailingTimers.clear();
+		clearTimeout(wakeTimer);
+		wakeTimer = undefined;
+		wakeTimerAt = Number.POSITIVE_INFINITY;
+		wantRead = false;
+		trailingAt = undefined;
+	}
+
+	async function readServer(c: pg.Client): Promise<ServerInfo> {
+		const {rows} = await withTimeout(c.query(sqlText('queries/lifecycle_feed_server')));
+		const row = serverRow.parse(rows[0]);
+		let systemIdentifier: string | undefined;
+		try {
+			const result = await withTimeout(c.query(sqlText('queries/lifecycle_feed_system')));
+			systemIdentifier = systemRow.parse(result.rows[0]).system_identifier;
+		} catch (error) {
+			// no EXECUTE on pg_control_system(): the xid check alone
+			if (error instanceof ReadTimeout || (error as {code?: unknown})?.code !== '42501') throw error;
+		}
+
+		return {inRecovery: row.in_recovery, nextXid: row.next_xid, systemIdentifier};
+	}
+
+	/** A new connection: is the cursor still comparable with this server's transaction ids? */
+	async function checkServer(c: pg.Client, next: ServerInfo): Promise<void> {
+		const previous = server;
+		server = next;
+		if (!previous || !cursor) return;
+		let reason: string | undefined;
+		if (previous.systemIdentifier && next.systemIdentifier && previous.systemIdentifier !== next.systemIdentifier) {
+			reason = `another cluster (system identifier ${next.systemIdentifier}, was ${previous.systemIdentifier})`;
+		} else if (cursor.seq === '0' ? BigInt(cursor.xid) > BigInt(next.nextXid) : BigInt(cursor.xid) >= BigInt(next.nextXid)) {
+			// a delivered event's xid is below the next xid of the server that wrote it; a start cursor at most equal
+			reason = `its next transaction id ${next.nextXid} is not past the cursor's ${cursor.xid} (a standby promoted before it had replayed them?)`;
+		}
+
+		if (reason === undefined) {
+			if (previous.inRecovery && !next.inRecovery) notice('the server is no longer a standby (promoted): resuming from the cursor, listening for wake-ups');
+			return;
+		}
+
+		const from = lastCreatedAt ?? since ?? new Date();
+		notice(
+			`transaction ids not comparable with the cursor: ${reason}; resuming from events created at or after ${from.toISOString()} (as --since: events of that instant may repeat, earlier ones that never reached this server are lost)`,
+		);
+		since = from;
+		cursor = undefined;
+		startSnapshot = undefined;
+		await initialiseCursor(c);
 	}
 
 	async function poll(c: pg.Client): Promise<void> {
 		try {
+			const before = delivered;
 			await requestRead();
 			if (client !== c || stopped) return;
-			const heldBackBy = await checkLag(c);
+			if (standby) {
+				const now = await readServer(c);
+				if (client !== c || stopped) return;
+				if (!now.inRecovery) {
+					// promoted: the same server, the same transaction ids; wake-ups from now on
+					const listen = await withTimeout(checkListen(c, {connect: options.connect}));
+		listenBroken = listen.ok ? undefined : listen.reason;
+		if (listen.ok) await withTimeout(c.query(`LISTEN ${lifecycleChannel}`));
+					standby = false;
+					lastWakeAt = Date.now();
+					server = now;
+					notice('the standby was promoted: listening for wake-ups');
+					await requestRead();
+				}
+			} else {
+				const now = Date.now();
+				if (suspectAt !== undefined && lastWakeAt < suspectAt) noWakeups = true;
+				suspectAt = delivered > before && now - lastWakeAt > quietMs ? now : undefined;
+			}
+
+			heldBackBy = await checkLag(c);
 			if (client !== c || stopped) return;
-			setStatus(heldBackBy ? {state: 'live', heldBackBy} : {state: 'live'});
+			setStatus(liveStatus());
 		} catch (error) {
 			fail(error);
 			return;
@@ -311,14 +507,22 @@ export function createEventFeed(options: EventFeedOptions): EventFeed {
 			if (client === c) fail(new Error('connection closed by the server'));
 		});
 		c.on('notification', onNotification);
-		await withTimeout(c.query(`LISTEN ${lifecycleChannel}`));
+		const info = await readServer(c);
+		standby = info.inRecovery;
+		// a hot standby cannot LISTEN ('cannot execute LISTEN during recovery')
+		if (!standby) await withTimeout(c.query(`LISTEN ${lifecycleChannel}`));
+		lastWakeAt = Date.now();
+		suspectAt = undefined;
+		noWakeups = false;
+		heldBackBy = undefined;
+		await checkServer(c, info);
 		if (!cursor) await initialiseCursor(c);
 		await requestRead();
 		if (failure !== undefined) throw failure;
 		const ended = new Promise<void>(resolve => {
 			wake = resolve;
 		});
-		setStatus({state: 'live'});
+		setStatus(liveStatus());
 		onLive();
 		void poll(c);
 		if (failure === undefined && !stopped) await ended;
@@ -384,6 +588,9 @@ export function createEventFeed(options: EventFeedOptions): EventFeed {
 		},
 		cursor() {
 			return cursor ? {...cursor} : undefined;
+		},
+		stats() {
+			return {...stats};
 		},
 	};
 }

@@ -1,12 +1,19 @@
 // One line of text per lifecycle event (tail, snapshot): time, event type
 // with a symbol (reads without colour), session key, agents, and the useful
 // part of event_data. And the JSON form tail --json prints. The text forms
-// are inert (source/text/inert.ts): a session key, agent or event_data value
-// cannot act on the terminal; the JSON form is exact.
+// are inert (source/text/inert.ts): a session key, agent, event type or
+// event_data value cannot act on the terminal; the JSON form is exact.
+//
+// The spec's six types have a symbol and a colour each; any other type a
+// writer logs (the handoff server's 'expiration_scheduled') is shown under
+// its own name with otherEventSymbol and no colour. event_data comes in two
+// shapes: handoff-top's triggers' and the handoff server's own trigger's
+// (previous_state a boolean on dormant/reactivated, final_status and
+// archived_at on archived, previous_status on its application rows).
 import {inert} from '../text/inert.js';
-import type {LifecycleEvent, LifecycleEventType} from './eventFeed.js';
+import {isSpecEventType, type LifecycleEvent, type SpecEventType} from './eventFeed.js';
 
-export const eventSymbols: Record<LifecycleEventType, string> = {
+export const eventSymbols: Record<SpecEventType, string> = {
 	created: '+',
 	status_changed: '~',
 	dormant: 'z',
@@ -15,8 +22,15 @@ export const eventSymbols: Record<LifecycleEventType, string> = {
 	archived: '#',
 };
 
+/** Any other event type's symbol: neutral. */
+export const otherEventSymbol = '·';
+
+export function eventSymbol(type: string): string {
+	return isSpecEventType(type) ? eventSymbols[type] : otherEventSymbol;
+}
+
 /** ANSI colours that read on dark and light backgrounds (no white/black/yellow). */
-const eventColours: Record<LifecycleEventType, number> = {
+const eventColours: Record<SpecEventType, number> = {
 	created: 32,
 	status_changed: 36,
 	dormant: 35,
@@ -31,8 +45,18 @@ function scalar(value: unknown): string | undefined {
 	return String(value);
 }
 
+/** A string value of event_data (a boolean or number is not one). */
+function text(value: unknown): string | undefined {
+	return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** What the session was before it was archived: handoff-top's previous_state ('dormant' or a status), else the server's final_status / previous_status. */
+function archivedFrom(d: Record<string, unknown>): string | undefined {
+	return text(d['previous_state']) ?? (d['previous_state'] === true ? 'dormant' : undefined) ?? text(d['final_status']) ?? text(d['previous_status']);
+}
+
 /** What a person wants to know from event_data, by event type (inert text). */
-export function eventSummary(event: LifecycleEvent): string {
+export function eventSummary(event: Pick<LifecycleEvent, 'eventType' | 'eventData'>): string {
 	const d = event.eventData;
 	const parts: string[] = [];
 	const add = (text: string | undefined) => {
@@ -45,8 +69,11 @@ export function eventSummary(event: LifecycleEvent): string {
 			add(scalar(d['retention_policy']) && `policy=${scalar(d['retention_policy'])}`);
 			break;
 		case 'status_changed':
-		case 'expired':
 			add(`${scalar(d['old_status']) ?? '?'}→${scalar(d['new_status']) ?? '?'}`);
+			break;
+		case 'expired':
+			// the server's own row says previous_status (and no new_status: it is 'expired')
+			add(`${scalar(d['old_status']) ?? scalar(d['previous_status']) ?? '?'}→${scalar(d['new_status']) ?? 'expired'}`);
 			break;
 		case 'dormant':
 			add(scalar(d['inactive_hours']) && `idle ${scalar(d['inactive_hours'])} h`);
@@ -54,9 +81,16 @@ export function eventSummary(event: LifecycleEvent): string {
 		case 'reactivated':
 			add(scalar(d['status']) && `status=${scalar(d['status'])}`);
 			break;
-		case 'archived':
-			add(scalar(d['previous_state']) && `was ${scalar(d['previous_state'])}`);
+		case 'archived': {
+			const from = archivedFrom(d);
+			add(from && `was ${from}`);
 			break;
+		}
+
+		default:
+			// a type of some writer's own: what it said, as key=value (the policy last, as policy=)
+			for (const [key, value] of Object.entries(d)) if (key !== 'reason' && key !== 'retention_policy') add(scalar(value) && `${key}=${scalar(value)}`);
+			add(scalar(d['retention_policy']) && `policy=${scalar(d['retention_policy'])}`);
 	}
 
 	const reason = scalar(d['reason']);
@@ -70,10 +104,10 @@ export function agents(event: Pick<LifecycleEvent, 'agentFrom' | 'agentTo'>): st
 	return inert(event.agentTo ? `${event.agentFrom}→${event.agentTo}` : event.agentFrom);
 }
 
-/** tail's text line. Every part from the database is inert; the only escape codes are the type's own colour. */
+/** tail's text line. Every part from the database is inert; the only escape codes are a spec type's own colour. */
 export function formatEventLine(event: LifecycleEvent, options: {color?: boolean} = {}): string {
-	const type = `${eventSymbols[event.eventType]} ${event.eventType.padEnd(14)}`;
-	const shown = options.color ? `\u001B[${eventColours[event.eventType]}m${type}\u001B[39m` : type;
+	const type = `${eventSymbol(event.eventType)} ${inert(event.eventType).padEnd(14)}`;
+	const shown = options.color && isSpecEventType(event.eventType) ? `\u001B[${eventColours[event.eventType]}m${type}\u001B[39m` : type;
 	const parts = [event.createdAt.toISOString(), shown, inert(event.sessionKey ?? event.sessionId), agents(event)];
 	const summary = eventSummary(event);
 	if (summary) parts.push(summary);

@@ -5,23 +5,26 @@
 import type pg from 'pg';
 import {z} from 'zod';
 import {sqlText} from '../db/sqlText.js';
-import {lifecycleEventRow, type LifecycleEvent, type LifecycleEventType} from '../feed/eventFeed.js';
+import {eventTypeSchema, lifecycleEventRow, type LifecycleEvent, type SpecEventType} from '../feed/eventFeed.js';
 import {lifecycleEventTypes} from './common.js';
 
 const countRow = z.object({
 	minute: z.date(),
-	event_type: z.enum(lifecycleEventTypes),
+	event_type: eventTypeSchema,
 	events: z.coerce.number(),
 });
 
+/** Counts by event type: the spec's six always (0 when none), any other type that occurred under its own name. */
+export type EventTypeCounts = Record<SpecEventType, number> & Record<string, number>;
+
 export type EventCounts = {
 	sinceMinutes: number;
-	/** Events per type over the whole span (every type present, 0 when none). */
-	totals: Record<LifecycleEventType, number>;
+	/** Events per type over the whole span. */
+	totals: EventTypeCounts;
 	/** totals / sinceMinutes. */
-	perMinute: Record<LifecycleEventType, number>;
+	perMinute: EventTypeCounts;
 	/** Minutes that had events, oldest first. */
-	minutes: Array<{minute: Date; counts: Partial<Record<LifecycleEventType, number>>}>;
+	minutes: Array<{minute: Date; counts: Partial<Record<string, number>>}>;
 };
 
 /** A count window in minutes: up to a week. */
@@ -35,7 +38,7 @@ export async function eventCounts(client: pg.ClientBase, options: {sinceMinutes:
 		const row = countRow.parse(raw);
 		let entry = minutes.get(row.minute.getTime());
 		if (!entry) {
-			entry = {minute: row.minute, counts: {}};
+			entry = {minute: row.minute, counts: noCounts()};
 			minutes.set(row.minute.getTime(), entry);
 		}
 
@@ -53,11 +56,13 @@ const sinceRow = z.object({
 	server_now: z.date(),
 	final: z.boolean().nullable(),
 	second: z.date().nullable(),
-	event_type: z.enum(lifecycleEventTypes).nullable(),
+	event_type: eventTypeSchema.nullable(),
 	events: z.coerce.number().nullable(),
 });
 
-type Counts = Partial<Record<LifecycleEventType, number>>;
+type Counts = Partial<Record<string, number>>;
+/** Keyed by event type, which can be any name a writer chose ('constructor' too): no prototype to read through. */
+const noCounts = (): Counts => Object.create(null) as Counts;
 
 /**
  * The header's event counts, kept between refreshes: each call reads only the
@@ -100,8 +105,8 @@ export class EventCountsTracker {
 		const parsed = rows.map(row => sinceRow.parse(row));
 		const first = parsed[0];
 		if (!first) throw new Error('event_counts_since returned no row');
-		const add = (into: Map<number, Counts>, at: number, type: LifecycleEventType, events: number) => {
-			const counts = into.get(at) ?? {};
+		const add = (into: Map<number, Counts>, at: number, type: string, events: number) => {
+			const counts = into.get(at) ?? noCounts();
 			counts[type] = (counts[type] ?? 0) + events;
 			into.set(at, counts);
 		};
@@ -126,7 +131,7 @@ export class EventCountsTracker {
 		for (const source of [this.#seconds, provisional]) {
 			for (const [at, counts] of source) {
 				if (at < windowStart) continue;
-				for (const [type, events] of Object.entries(counts) as Array<[LifecycleEventType, number]>) add(byMinute, Math.floor(at / 60_000) * 60_000, type, events);
+				for (const [type, events] of Object.entries(counts) as Array<[string, number]>) add(byMinute, Math.floor(at / 60_000) * 60_000, type, events);
 			}
 		}
 
@@ -138,11 +143,11 @@ export class EventCountsTracker {
 }
 
 function summarize(sinceMinutes: number, minutes: EventCounts['minutes']): EventCounts {
-	const zero = () => Object.fromEntries(lifecycleEventTypes.map(type => [type, 0])) as Record<LifecycleEventType, number>;
+	const zero = () => Object.assign(noCounts(), Object.fromEntries(lifecycleEventTypes.map(type => [type, 0]))) as EventTypeCounts;
 	const totals = zero();
-	for (const {counts} of minutes) for (const type of lifecycleEventTypes) totals[type] += counts[type] ?? 0;
+	for (const {counts} of minutes) for (const [type, events] of Object.entries(counts)) totals[type] = (totals[type] ?? 0) + (events ?? 0);
 	const perMinute = zero();
-	for (const type of lifecycleEventTypes) perMinute[type] = Math.round((totals[type] / sinceMinutes) * 100) / 100;
+	for (const [type, total] of Object.entries(totals)) perMinute[type] = Math.round((total / sinceMinutes) * 100) / 100;
 	return {sinceMinutes, totals, perMinute, minutes};
 }
 

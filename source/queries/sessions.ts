@@ -6,7 +6,7 @@
 import type pg from 'pg';
 import {z} from 'zod';
 import {sqlText} from '../db/sqlText.js';
-import {lifecycleEventTypes} from './common.js';
+import {eventTypeSchema} from '../feed/eventFeed.js';
 
 export const sessionSorts = ['last_activity', 'created', 'context', 'handoffs'] as const;
 export type SessionSort = (typeof sessionSorts)[number];
@@ -28,7 +28,7 @@ const sessionRow = z
 		hours_since_activity: z.coerce.number().nullable(),
 		context_count: z.coerce.number(),
 		handoff_count: z.coerce.number(),
-		last_lifecycle_event: z.enum(lifecycleEventTypes).nullable(),
+		last_lifecycle_event: eventTypeSchema.nullable(),
 		last_lifecycle_event_at: z.date().nullable(),
 	})
 	.transform(row => ({
@@ -102,7 +102,7 @@ const timelineRow = z
 		id: z.string(),
 		seq: z.coerce.string(),
 		xid: z.string(),
-		event_type: z.enum(lifecycleEventTypes),
+		event_type: eventTypeSchema,
 		event_data: z.record(z.string(), z.unknown()).nullable(),
 		created_at: z.date(),
 	})

@@ -1,15 +1,17 @@
 // Colour and symbols in one place. Colours are the 16 basic ones (readable on
 // dark and light backgrounds, fine on 16-colour terminals); every event type
-// also has a symbol, so it reads the same without colour.
+// also has a symbol, so it reads the same without colour. Types other than the
+// spec's six show their own name with a neutral symbol and no colour.
 import {createContext, useContext} from 'react';
-import {eventSymbols} from '../feed/eventText.js';
+import {isSpecEventType, type SpecEventType} from '../feed/eventFeed.js';
+import {eventSymbols, otherEventSymbol} from '../feed/eventText.js';
 
-export type {LifecycleEventType as EventType} from '../feed/eventFeed.js';
-import type {LifecycleEventType as EventType} from '../feed/eventFeed.js';
+export type {SpecEventType} from '../feed/eventFeed.js';
 type Colour = 'green' | 'red' | 'blue' | 'magenta' | 'cyan' | 'gray' | 'yellow';
+type EventStyle = {symbol: string; label: string; colour?: Colour};
 
 // Symbols and colours are tail's too (source/feed/eventText.ts).
-export const eventStyle: Record<EventType, {symbol: string; label: string; colour: Colour}> = {
+export const eventStyle: Record<SpecEventType, Required<EventStyle>> = {
 	created: {symbol: eventSymbols.created, label: 'created', colour: 'green'},
 	status_changed: {symbol: eventSymbols.status_changed, label: 'status', colour: 'cyan'},
 	dormant: {symbol: eventSymbols.dormant, label: 'dormant', colour: 'magenta'},
@@ -18,7 +20,13 @@ export const eventStyle: Record<EventType, {symbol: string; label: string; colou
 	archived: {symbol: eventSymbols.archived, label: 'archived', colour: 'gray'},
 };
 
-export const eventTypes = Object.keys(eventStyle) as EventType[];
+/** The spec's six types, in the rates line's order. */
+export const eventTypes: readonly SpecEventType[] = Object.keys(eventStyle) as SpecEventType[];
+
+/** Any event type's look: a spec type's own, or its own name with the neutral symbol and no colour. */
+export function styleOf(type: string): EventStyle {
+	return isSpecEventType(type) ? eventStyle[type] : {symbol: otherEventSymbol, label: type};
+}
 
 export type Theme = {
 	color: boolean;

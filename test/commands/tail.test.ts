@@ -111,18 +111,43 @@ describe('faults', () => {
 			}
 		};
 
+		// Reconnects are a precondition of what this test proves, so the killer
+		// does not stop after a fixed time: it kills every 300 ms through the whole
+		// write, then goes on (at most 20 s) until the tail has reconnected at least
+		// twice and at least four backends are down. After the write it kills the
+		// tail again only once the tail is live again since its last kill, so each
+		// of those kills is a reconnect: the tail's backoff (0.5 s doubling to 10 s
+		// while it never gets live) cannot outlast the window.
+		const liveLines = () => (tail.output.stderr.match(/following|reconnected/g) ?? []).length;
+		const reconnected = () => (tail.output.stderr.match(/reconnected/g) ?? []).length;
+		let killingAfter = 0;
 		const killer = (async () => {
 			const admin = await db().connect({application_name: 'killer'});
 			let kills = 0;
-			let rounds = 0;
+			let liveAtTailKill = 0;
+			const kill = async () => {
+				const {rows} = await admin.query<{tail: boolean; killed: boolean}>(
+					`SELECT application_name ~ '^handoff-top-tail/' AS tail, pg_terminate_backend(pid) AS killed FROM pg_stat_activity
+					  WHERE datname = current_database() AND application_name ~ '^handoff-top-(tail|feed)/'`,
+				);
+				const live = liveLines();
+				kills += rows.filter(r => r.killed).length;
+				if (rows.some(r => r.tail && r.killed)) liveAtTailKill = live;
+			};
+
 			try {
-				// Through the whole write, and ten rounds (3 s) after it, while the readers catch up.
-				while (writing || rounds++ < 10) {
+				while (writing) {
 					await new Promise(resolve => setTimeout(resolve, 300));
-					const {rows} = await admin.query(`SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) AS n FROM pg_stat_activity
-					                                   WHERE datname = current_database() AND application_name ~ '^handoff-top-(tail|feed)/'`);
-					kills += Number(rows[0].n);
+					await kill();
 				}
+
+				const writeEnded = Date.now();
+				const deadline = writeEnded + 20_000;
+				while ((reconnected() < 2 || kills < 4) && Date.now() < deadline) {
+					await new Promise(resolve => setTimeout(resolve, 300));
+					if (liveLines() > liveAtTailKill) await kill();
+				}
+				killingAfter = (Date.now() - writeEnded) / 1000;
 			} finally {
 				await admin.end();
 			}
@@ -148,10 +173,10 @@ describe('faults', () => {
 		expect(new Set(fromTail).size).toBe(fromTail.length); // none twice
 		expect(fromTail).toEqual(expected); // every one, in cursor order
 		expect(fed.map(e => e.id)).toEqual(expected);
-		const reconnects = (tail.output.stderr.match(/reconnected/g) ?? []).length;
+		const reconnects = reconnected();
 		console.log(
 			`fault test: ${expected.length} events in ${writeSeconds.toFixed(1)} s (${Math.round(expected.length / writeSeconds)} events/s), ` +
-				`${kills} backends killed, tail reconnected ${reconnects} times`,
+				`${kills} backends killed (killing went on ${killingAfter.toFixed(1)} s after the write), tail reconnected ${reconnects} times`,
 		);
 		expect(kills).toBeGreaterThanOrEqual(4);
 		expect(reconnects).toBeGreaterThanOrEqual(2);

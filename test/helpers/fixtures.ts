@@ -56,3 +56,26 @@ export async function sessionRow(db: Queryable, id: string): Promise<any> {
 	const {rows} = await db.query('SELECT * FROM sessions WHERE id = $1', [id]);
 	return rows[0];
 }
+
+/**
+ * Lets this database take any lower-case event type, as migration 010 does
+ * (a schema from before it has an IN list there): the readers are what the
+ * caller tests. The rule 010 puts in place, so a type it would refuse stays refused.
+ */
+export async function acceptAnyEventType(db: Queryable): Promise<void> {
+	await db.query(`ALTER TABLE session_lifecycle DROP CONSTRAINT IF EXISTS session_lifecycle_event_type_check`);
+	await db.query(`ALTER TABLE session_lifecycle ADD CONSTRAINT session_lifecycle_event_type_check CHECK (event_type::text ~ '^[a-z][a-z0-9_]*$')`);
+}
+
+/** A lifecycle row as a writer logs one of its own (the handoff server: 'expiration_scheduled'). */
+export async function insertLifecycleEvent(db: Queryable, sessionId: string, eventType: string, eventData: Record<string, unknown> = {}): Promise<string> {
+	const {rows} = await db.query(`INSERT INTO session_lifecycle (session_id, event_type, event_data) VALUES ($1, $2, $3) RETURNING id`, [
+		sessionId,
+		eventType,
+		JSON.stringify(eventData),
+	]);
+	return rows[0].id;
+}
+
+/** The handoff server's own lifecycle row at registration (sessionManager.scheduleExpiration). */
+export const expirationScheduled = {expires_at: '2031-01-02T03:04:05.000Z', retention_policy: 'standard', ttl_hours: 24};

@@ -10,33 +10,40 @@ import type {EventBufferView} from '../hooks/useEventBuffer.js';
 import {useKeymap} from '../hooks/useKeymap.js';
 import {useRemembered} from '../hooks/useRemembered.js';
 import {useSelection} from '../hooks/useSelection.js';
-import {eventStyle} from '../theme.js';
+import {styleOf} from '../theme.js';
 import type {ScreenProps} from './types.js';
 
 /** Events kept for the view: enough to fill any screen after a filter. */
 export const eventCapacity = 500;
 
-const columns: Column[] = [
-	{header: 'time', width: 8},
-	{header: 'event', width: 13},
-	{header: 'session', width: 18},
-	{header: 'agents', width: 16},
-	{header: 'details', width: 10, grow: true},
-];
+/** The event column: the spec's labels fit 13; a longer type of some writer's own ('· expiration_scheduled') widens it, up to 22. */
+const eventWidth = {min: 13, max: 22};
+
+function columnsFor(events: LifecycleEvent[]): Column[] {
+	let event = eventWidth.min;
+	for (const e of events) event = Math.max(event, Math.min(eventWidth.max, styleOf(e.eventType).label.length + 2));
+	return [
+		{header: 'time', width: 8},
+		{header: 'event', width: event},
+		{header: 'session', width: 18},
+		{header: 'agents', width: 16},
+		{header: 'details', width: 10, grow: true},
+	];
+}
 
 export function matchesFilter(event: LifecycleEvent, filter: string): boolean {
 	if (filter === '') return true;
 	const wanted = filter.toLowerCase();
-	return [event.eventType, eventStyle[event.eventType].label, event.sessionKey ?? event.sessionId, event.agentFrom ?? '', event.agentTo ?? ''].some(
+	return [event.eventType, styleOf(event.eventType).label, event.sessionKey ?? event.sessionId, event.agentFrom ?? '', event.agentTo ?? ''].some(
 		value => value.toLowerCase().includes(wanted),
 	);
 }
 
 export function eventCells(event: LifecycleEvent): Cell[] {
-	const style = eventStyle[event.eventType];
+	const style = styleOf(event.eventType);
 	return [
 		clock(event.createdAt),
-		{text: `${style.symbol} ${style.label}`, colour: style.colour},
+		style.colour ? {text: `${style.symbol} ${style.label}`, colour: style.colour} : `${style.symbol} ${style.label}`,
 		event.sessionKey ?? event.sessionId,
 		agents(event),
 		eventSummary(event),
@@ -51,6 +58,7 @@ export function LiveEvents(props: ScreenProps & {view: EventBufferView; paused: 
 	const {events, newWhilePaused} = props.view;
 	// every buffered event that passes the filter: the list scrolls back through all of them
 	const shown = useMemo(() => (filter === '' ? events : events.filter(event => matchesFilter(event, filter))), [events, filter]);
+	const columns = useMemo(() => columnsFor(shown), [shown]);
 	const selection = useSelection('events.selected', shown.length, Math.max(1, props.height - 2));
 	// Live, the newest row is at the top and nothing is highlighted. Moving down
 	// the list pauses it (rows would slide away under the cursor otherwise);

@@ -8,7 +8,7 @@ import {ago, clock, count, dateTime, hours, ms, until} from '../format.js';
 import {useNow} from '../hooks/useInterval.js';
 import {useKeymap} from '../hooks/useKeymap.js';
 import {usePoll} from '../hooks/usePoll.js';
-import {eventStyle, useTheme} from '../theme.js';
+import {styleOf, useTheme} from '../theme.js';
 import {sessionState} from './Sessions.js';
 import type {ScreenProps} from './types.js';
 
@@ -100,13 +100,13 @@ export function SessionDetailView(props: ScreenProps & {id: string; onClose(): v
 				Lifecycle ({session.timeline.length} recent, newest first)
 			</Text>
 			{session.timeline.slice(0, timelineRows).map(event => {
-				const style = eventStyle[event.eventType];
+				const style = styleOf(event.eventType);
 				return (
 					<Text key={event.id} wrap="truncate">
 						{' '}
 						{dateTime(event.createdAt)}{' '}
-						<Text color={theme.colour(style.colour)}>{`${style.symbol} ${style.label}`.padEnd(13)}</Text>{' '}
-						{eventSummary({...event, sessionId: session.id, sessionKey: session.sessionKey, agentFrom: null, agentTo: null})}
+						<Text color={style.colour ? theme.colour(style.colour) : undefined}>{`${style.symbol} ${style.label}`.padEnd(13)}</Text>{' '}
+						{eventSummary(event)}
 					</Text>
 				);
 			})}
