@@ -16,6 +16,8 @@ export type WriteConfig =
 	| 'handoff-top'
 	| 'handoff-top+monitor'
 	| 'handoff-top 001-005'
+	| 'server'
+	| 'handoff-top+server'
 	| 'D0 +the indexes 009 dropped'
 	| 'D1 -lifecycle row'
 	| 'D2 -other row triggers'
@@ -60,7 +62,9 @@ export const singleLifecyclePieces: WriteConfig[] = ['L -foreign key', 'L -feed 
 export const lifecyclePieceConfigs = Object.keys(lifecyclePieces) as WriteConfig[];
 /** The reference design without its per-row pg_notify: the issue's "indexes + a lifecycle row per change" configuration. */
 const referenceSql: Partial<Record<WriteConfig, string>> = {'reference -NOTIFY': 'DROP TRIGGER notify_session_lifecycle ON session_lifecycle'};
-export const writeConfigs: WriteConfig[] = ['base', 'reference', 'reference -NOTIFY', 'handoff-top 001-005', 'handoff-top', 'handoff-top+monitor'];
+/** server: the real handoff server's own schema (its start-up DDL on an empty database); handoff-top+server:
+ * handoff-top's migrations with the server started on them, as a real database is. */
+export const writeConfigs: WriteConfig[] = ['base', 'reference', 'reference -NOTIFY', 'handoff-top 001-005', 'handoff-top', 'handoff-top+monitor', 'server', 'handoff-top+server'];
 /** Measured at the largest client count only. */
 const previousConfigs: WriteConfig[] = ['handoff-top 001-005'];
 const monitored = (config: WriteConfig) => config.endsWith('+monitor');
@@ -114,6 +118,8 @@ const schemaOf: Record<WriteConfig, SchemaKind> = {
 	'handoff-top': 'handoff-top',
 	'handoff-top+monitor': 'handoff-top',
 	'handoff-top 001-005': 'handoff-top 001-005',
+	server: 'server',
+	'handoff-top+server': 'handoff-top+server',
 	'D0 +the indexes 009 dropped': 'handoff-top',
 	'D1 -lifecycle row': 'handoff-top',
 	'D2 -other row triggers': 'handoff-top',

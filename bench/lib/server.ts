@@ -4,6 +4,7 @@ import {randomBytes} from 'node:crypto';
 import {readFileSync} from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
+import {runStartupDdl} from '../../test/helpers/realServer/startupDdl.js';
 import {startEmbeddedServer} from '../../source/embedded/embeddedServer.js';
 import {applyMigrations, loadMigrations} from '../../source/db/migrations.js';
 
@@ -71,16 +72,27 @@ export async function dropDatabase(adminUrl: string, name: string): Promise<void
 	await withClient(adminUrl, c => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).catch(() => {});
 }
 
-export type SchemaKind = 'base' | 'reference' | 'handoff-top' | 'handoff-top 001-005';
+export type SchemaKind = 'base' | 'reference' | 'handoff-top' | 'handoff-top 001-005' | 'server' | 'handoff-top+server';
 
 /** Installs a schema: the pre-enhancement base, base + the spec's reference
  * design, handoff-top's migrations (001..latest), or 001-005 only (before
- * 006 made the triggers lighter). */
+ * 006 made the triggers lighter); the real handoff server's own schema as its
+ * start-up DDL creates it, or handoff-top's with the server started on it
+ * twice (the state a real database is in: the server re-creates its 29
+ * indexes, triggers and views at every start). The start-up DDL is the test
+ * fixtures' restatement of it (test/helpers/realServer/startupDdl.ts). */
 export async function installSchema(url: string, kind: SchemaKind, root: string): Promise<void> {
 	const file = (name: string) => readFileSync(path.join(root, 'sql', 'reference', name), 'utf8');
 	await withClient(url, async c => {
 		if (kind === 'handoff-top') {
 			await applyMigrations(c);
+			return;
+		}
+
+		if (kind === 'server' || kind === 'handoff-top+server') {
+			if (kind === 'handoff-top+server') await applyMigrations(c);
+			await runStartupDdl(c);
+			await runStartupDdl(c);
 			return;
 		}
 

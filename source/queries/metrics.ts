@@ -10,8 +10,9 @@ import {seriesWindow} from './performance.js';
 const latestRow = z
 	.object({
 		metric_name: z.string(),
-		labels: z.record(z.string(), z.unknown()),
-		metric_type: z.enum(['counter', 'gauge', 'histogram']),
+		// NULL where the handoff server's own table allows it (labels nullable, metric_type unchecked)
+		labels: z.record(z.string(), z.unknown()).nullable().transform(labels => labels ?? {}),
+		metric_type: z.string(),
 		metric_value: z.coerce.number(),
 		recorded_at: z.date(),
 	})

@@ -13,9 +13,15 @@ WITH RECURSIVE series AS (
 )
 SELECT latest.metric_name, latest.labels, latest.metric_type, latest.metric_value, latest.recorded_at
   FROM series s
-  CROSS JOIN LATERAL (SELECT m.metric_name, m.labels, m.metric_type, m.metric_value, m.recorded_at
-                        FROM system_metrics m
-                       WHERE m.metric_name = s.metric_name AND m.labels = s.labels
-                       ORDER BY m.recorded_at DESC LIMIT 1) latest
+  CROSS JOIN LATERAL ((SELECT m.metric_name, m.labels, m.metric_type, m.metric_value, m.recorded_at
+                         FROM system_metrics m
+                        WHERE s.labels IS NOT NULL AND m.metric_name = s.metric_name AND m.labels = s.labels
+                        ORDER BY m.recorded_at DESC LIMIT 1)
+                      UNION ALL
+                      -- NULL labels (the handoff server's table allows them): a series of their own
+                      (SELECT m.metric_name, m.labels, m.metric_type, m.metric_value, m.recorded_at
+                         FROM system_metrics m
+                        WHERE s.labels IS NULL AND m.metric_name = s.metric_name AND m.labels IS NULL
+                        ORDER BY m.recorded_at DESC LIMIT 1)) latest
  WHERE latest.recorded_at >= now() - make_interval(secs => $1::double precision * 3600)
  ORDER BY latest.metric_name, latest.labels
