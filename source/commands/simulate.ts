@@ -2,9 +2,9 @@
 // that has the handoff schema, until --duration or Ctrl-C. It refuses a
 // database without the schema rather than creating it.
 import {resolveConnection, connect} from '../db/connection.js';
-import {readMigrationStatus} from '../db/migrations.js';
 import {CliError, exitCodes} from '../exitCodes.js';
-import {missingSchemaObjects, prepareDatabase, Simulator, type SimulatorStats} from '../simulator/simulator.js';
+import {prepareDatabase, Simulator, type SimulatorStats} from '../simulator/simulator.js';
+import {classifySchema} from '../db/schemaState.js';
 import {parseSimulatorFlags} from '../simulator/simulatorOptions.js';
 import type {CommandInput} from '../cli.js';
 
@@ -29,23 +29,8 @@ export async function run({args, flags}: CommandInput): Promise<number> {
 	const {config, label} = resolveConnection({dsn: options.dsn, purpose: 'admin'});
 	const client = await connect({dsn: options.dsn, purpose: 'admin', component: '-simulate'});
 	try {
-		const missing = await missingSchemaObjects(client);
-		if (missing.length > 0) {
-			throw new CliError(
-				`${label} has no handoff schema (missing ${missing.join(', ')}): run \`handoff-top setup\` to install it, ` +
-					'or `handoff-top migrate` to upgrade an existing handoff database',
-				exitCodes.schemaMissing,
-			);
-		}
-
-		const status = await readMigrationStatus(client);
-		if (status.trackingTable && status.pending.length > 0) {
-			throw new CliError(
-				`${label} has an older handoff schema (pending: ${status.pending.map(m => m.file).join(', ')}): run \`handoff-top migrate\``,
-				exitCodes.schemaMissing,
-			);
-		}
-
+		const schema = await classifySchema(client);
+		if (schema.state !== 'current' && schema.state !== 'newer') throw new CliError(`${label}: ${schema.summary}`, exitCodes.schemaMissing);
 		await prepareDatabase(client);
 	} finally {
 		await client.end().catch(() => {});

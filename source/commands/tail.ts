@@ -58,6 +58,9 @@ export async function run({args, flags}: CommandInput): Promise<number> {
 	let wasLive = false;
 	let lastState: FeedStatus['state'] | undefined;
 	let lastHeld: string | undefined;
+	let lastWakeups: FeedStatus['wakeups'] = 'notify';
+	let lastPolling: string | undefined;
+	const every = `every ${options.interval} s`;
 	const feed = createEventFeed({
 		async connect() {
 			if (first) {
@@ -75,12 +78,30 @@ export async function run({args, flags}: CommandInput): Promise<number> {
 			const text = batch.map(event => (options.json ? JSON.stringify(eventJson(event)) : formatEventLine(event, {color}))).join('\n');
 			process.stdout.write(`${text}\n`);
 		},
+		onNotice(text) {
+			say(text);
+		},
 		onStatus(status: FeedStatus) {
 			const previous = lastState;
 			lastState = status.state;
 			if (status.state === 'live' && previous !== 'live') {
-				say(wasLive ? `reconnected to ${label}, caught up` : `following lifecycle events on ${label}${options.since ? ` since ${options.since.toISOString()}` : ''}`);
+				const mode = status.wakeups === 'standby' ? ` · standby · polling ${every}` : '';
+				say(
+					wasLive
+						? `reconnected to ${label}, caught up${mode}`
+						: `following lifecycle events on ${label}${options.since ? ` since ${options.since.toISOString()}` : ''}${mode}`,
+				);
 				wasLive = true;
+			} else if (status.state === 'live' && status.wakeups !== lastWakeups) {
+				if (status.wakeups === 'standby') say(`standby · polling ${every}`);
+				else if (status.wakeups === 'missing') say(`polling (no wake-ups) ${every}: events arrive, no notification on handoff_lifecycle`);
+				else say('wake-ups are back');
+			}
+
+			if (status.state === 'live') lastWakeups = status.wakeups;
+			if (status.state === 'live' && status.polling !== lastPolling) {
+				lastPolling = status.polling;
+				if (status.polling) say(`polling ${every}: ${status.polling}`);
 			}
 
 			if (status.state === 'live' && status.heldBackBy?.xid !== lastHeld) {

@@ -6,6 +6,7 @@ import {createRequire} from 'node:module';
 import pg from 'pg';
 import {CliError, exitCodes} from '../exitCodes.js';
 import {packageVersion} from '../paths.js';
+import {applySessionSettings, connectionSettings, detectPooler, runStatementsInOwnTransactions, type Setting} from './sessionSettings.js';
 
 export type ConnectionPurpose = 'monitor' | 'admin';
 
@@ -25,6 +26,8 @@ export type ConnectOptions = {
 
 export type ResolvedConnection = {
 	config: pg.ClientConfig;
+	/** Applied with SET after connecting (src/db/sessionSettings.ts), never as the startup 'options'. */
+	settings: Setting[];
 	/** host:port/database for messages; never the password. */
 	label: string;
 	source: 'dsn' | 'DATABASE_URL' | 'environment';
@@ -110,25 +113,13 @@ export function resolveConnection(options: ConnectOptions): ResolvedConnection {
 		}
 	}
 
-	const settings: string[] = [];
-	if (options.purpose === 'monitor') {
-		if (!options.write) settings.push('-c default_transaction_read_only=on');
-		settings.push(`-c statement_timeout=${options.statementTimeoutMs ?? 5000}`, '-c lock_timeout=1000');
-		settings.push('-c idle_in_transaction_session_timeout=60000');
-		// JIT compiling the monitor's short queries costs more than it saves (BENCHMARKS.md).
-		settings.push('-c jit=off');
-	} else if (options.statementTimeoutMs) {
-		settings.push(`-c statement_timeout=${options.statementTimeoutMs}`);
-	}
-
-	if (settings.length > 0) config.options = settings.join(' ');
 	const parsed = config.connectionString ? new URL(config.connectionString) : undefined;
 	const host = parsed ? parsed.hostname || 'localhost' : config.host;
 	const port = parsed ? parsed.port || '5432' : config.port;
 	const database = parsed ? decodeURIComponent(parsed.pathname.slice(1)) || '(default)' : config.database;
 	const hasPassword = parsed ? parsed.password !== '' : config.password !== undefined;
 	if (!hasPassword && !env['PGPASSWORD']) config.password = pgpassLookup({...config, host: String(host), port: Number(port), database});
-	return {config, label: `${host}:${port}/${database}`, source};
+	return {config, settings: connectionSettings(options), label: `${host}:${port}/${database}`, source};
 }
 
 type PgError = Error & {code?: string; errno?: number; hostname?: string; routine?: string};
@@ -172,12 +163,22 @@ export function describeConnectionError(error: unknown, label: string): CliError
 
 /** A connected client, or a CliError that says why not. */
 export async function connect(options: ConnectOptions): Promise<pg.Client> {
-	const {config, label} = resolveConnection(options);
+	const {config, label, settings} = resolveConnection(options);
 	const client = new pg.Client(config);
 	// An idle client's socket can fail later (server restart); the owner decides.
 	client.on('error', () => {});
 	try {
 		await client.connect();
+	} catch (error) {
+		await client.end().catch(() => {});
+		throw describeConnectionError(error, label);
+	}
+
+	try {
+		// Behind a pooler a monitor connection's settings are made to hold per statement, never set for the
+		// session: in transaction pooling a session SET stays on a server connection other clients get next.
+		if ((await detectPooler(client)) && options.purpose === 'monitor') runStatementsInOwnTransactions(client, settings);
+		else await applySessionSettings(client, settings);
 	} catch (error) {
 		await client.end().catch(() => {});
 		throw describeConnectionError(error, label);

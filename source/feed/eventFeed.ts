@@ -442,6 +442,13 @@ export function createEventFeed(options: EventFeedOptions): EventFeed {
 		await initialiseCursor(c);
 	}
 
+	/** LISTEN, unless a check (listenCheck.ts) finds that notifications do not arrive on `c` (a pooler): then polling, with the reason in the status. */
+	async function listenIfItWorks(c: pg.Client): Promise<void> {
+		const listen = await withTimeout(checkListen(c, {connect: options.connect}));
+		listenBroken = listen.ok ? undefined : listen.reason;
+		if (listen.ok) await withTimeout(c.query(`LISTEN ${lifecycleChannel}`));
+	}
+
 	async function poll(c: pg.Client): Promise<void> {
 		try {
 			const before = delivered;
@@ -452,9 +459,7 @@ export function createEventFeed(options: EventFeedOptions): EventFeed {
 				if (client !== c || stopped) return;
 				if (!now.inRecovery) {
 					// promoted: the same server, the same transaction ids; wake-ups from now on
-					const listen = await withTimeout(checkListen(c, {connect: options.connect}));
-		listenBroken = listen.ok ? undefined : listen.reason;
-		if (listen.ok) await withTimeout(c.query(`LISTEN ${lifecycleChannel}`));
+					await listenIfItWorks(c);
 					standby = false;
 					lastWakeAt = Date.now();
 					server = now;
@@ -510,7 +515,7 @@ export function createEventFeed(options: EventFeedOptions): EventFeed {
 		const info = await readServer(c);
 		standby = info.inRecovery;
 		// a hot standby cannot LISTEN ('cannot execute LISTEN during recovery')
-		if (!standby) await withTimeout(c.query(`LISTEN ${lifecycleChannel}`));
+		if (!standby) await listenIfItWorks(c);
 		lastWakeAt = Date.now();
 		suspectAt = undefined;
 		noWakeups = false;

@@ -87,12 +87,6 @@ export async function prepareDatabase(client: pg.ClientBase, workload: Partial<W
 	]);
 }
 
-/** Names of handoff-schema objects the simulator needs that the database lacks. */
-export async function missingSchemaObjects(client: pg.ClientBase): Promise<string[]> {
-	const {rows} = await client.query<{name: string}>(sqlText('simulator/schema_check'));
-	return rows.map(row => row.name);
-}
-
 export class Simulator {
 	readonly stats: SimulatorStats = {
 		operations: 0,

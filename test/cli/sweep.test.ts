@@ -122,7 +122,7 @@ describe.concurrent('handoff-top sweep', () => {
 
 	it('refuses a database without the handoff schema: exit 6, names `handoff-top setup`', async () => {
 		const run = await sweep(await server.empty());
-		expect(run.stderr).toBe('handoff-top: no handoff schema in this database: run `handoff-top setup` (new installation)\n');
+		expect(run.stderr).toBe('handoff-top: no handoff schema in this database: run `handoff-top setup` (new installation; `handoff-top migrate` for an existing handoff database)\n');
 		expect(run.code).toBe(6);
 	});
 

@@ -95,7 +95,7 @@ describe('snapshot', () => {
 		const {code, stdout} = await runBinary(bin, ['snapshot', '--dsn', history().url]);
 		expect(code).toBe(0);
 		expectInert(stdout); // (the schema line is not cut to 80 columns)
-		expect(stdout).toMatch(/^newer: schema is newer than this handoff-top \(999_evil␛]0;pwned␇\); upgrade handoff-top$/m);
+		expect(stdout).toMatch(/^newer: schema is newer than this handoff-top \(999_evil␛]0;pwned␇\): upgrade handoff-top$/m);
 		const json = JSON.parse((await runBinary(bin, ['snapshot', '--json', '--dsn', history().url])).stdout);
 		expect(json.schema.unknown).toEqual([`999_${hostile.migration}`]);
 	});

@@ -7,7 +7,8 @@
 import {existsSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import {describe, expect, it} from 'vitest';
+import {afterAll, describe, expect, it} from 'vitest';
+import {buildBinary, runBinary} from '../commands/binary.js';
 import {applyMigrations, checksum, loadMigrations, readMigrationStatus, type Migration} from '../../source/db/migrations.js';
 import {packageRoot} from '../../source/paths.js';
 import {validateDatabase} from '../../source/db/validation/validate.js';
@@ -265,7 +266,7 @@ for (const from of ['setup', 'compose-init-then-server', 'base-only'] as const) 
 
 it('knows the twelve states', () => {
 	expect(realServerStates).toHaveLength(12);
-	expect(loadMigrations().at(-1)!.file).toBe('010_real_server.sql');
+	expect(loadMigrations().map(m => m.file)).toContain('010_real_server.sql');
 });
 
 describe('a database migrated by the handoff-top before 010 (first revisions of 001, 004, 006)', {timeout: 60_000}, () => {
@@ -291,7 +292,7 @@ describe('a database migrated by the handoff-top before 010 (first revisions of 
 		}
 	});
 
-	it('takes 010 only, validates clean (the earlier revisions listed as info), and then lets the server start', async () => {
+	it('takes 010 and 011 only, validates clean (the earlier revisions listed as info), and then lets the server start', async () => {
 		await withDatabase(async client => {
 			const old = earlier();
 			expect(old.map(m => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
@@ -299,7 +300,7 @@ describe('a database migrated by the handoff-top before 010 (first revisions of 
 			// The server could not start on that schema (the views): the bug this fixes.
 			expect(await tryStartupDdl(client)).toMatchObject({ok: false, code: '42P16'});
 			const applied = await applyMigrations(client);
-			expect(applied.map(m => m.file)).toEqual(['010_real_server.sql']);
+			expect(applied.map(m => m.file)).toEqual(['010_real_server.sql', '011_durable_wakeup.sql']);
 			const result = await validateDatabase(client);
 			expect(result.differences.filter(d => d.severity !== 'info')).toEqual([]);
 			expect(result.differences.filter(d => d.objectType === 'migration').map(d => d.name).sort()).toEqual([
@@ -312,5 +313,53 @@ describe('a database migrated by the handoff-top before 010 (first revisions of 
 			const runtime = await runServerTraffic(client);
 			expect(runtime.failures().map(f => f.name).filter(name => !/\(server bug\)/.test(name))).toEqual([]);
 		});
+	});
+});
+
+describe.concurrent('the handoff-top binary on the real states', {timeout: 120_000}, () => {
+	let bin: {bin: string; remove(): void} | undefined;
+	const binary = async () => (bin ??= await buildBinary());
+	afterAll(() => bin?.remove());
+
+	for (const state of ['compose-init-then-server', 'setup-enhanced-db', 'base-only', 'migration-only'] as const) {
+		it(`${state}: migrate --dry-run predicts ok, migrate applies it, validate exits 0, and again after the server starts`, async () => {
+			const database = await server.empty();
+			await server.withClient(database, async client => buildState(client, state, {rows: true}));
+			const {bin: path} = await binary();
+			const dsn = server.url(database);
+			const dry = await runBinary(path, ['migrate', '--dsn', dsn, '--dry-run']);
+			expect(dry.code, dry.stdout + dry.stderr).toBe(0);
+			expect(dry.stdout).not.toMatch(/would fail/);
+			const real = await runBinary(path, ['migrate', '--dsn', dsn, '--no-backup']);
+			expect(real.code, real.stdout + real.stderr).toBe(0);
+			const again = await runBinary(path, ['migrate', '--dsn', dsn, '--no-backup']);
+			expect(again.code).toBe(0);
+			expect(again.stdout).toMatch(/nothing to do/);
+			const validated = await runBinary(path, ['validate', '--dsn', dsn]);
+			expect(validated.code, validated.stdout).toBe(0);
+			await server.withClient(database, async client => runStartupDdl(client));
+			const after = await runBinary(path, ['validate', '--json', '--dsn', dsn]);
+			expect(after.code, after.stdout).toBe(0);
+			const report = JSON.parse(after.stdout) as {differences: Array<{severity: string; hint?: string}>};
+			expect(report.differences.some(d => d.severity === 'info' && /^handoff server: /.test(d.hint ?? ''))).toBe(true);
+		});
+	}
+});
+
+describe("one answer to 'is the schema there and current?'", {timeout: 120_000}, () => {
+	let bin: {bin: string; remove(): void} | undefined;
+	afterAll(() => bin?.remove());
+
+	it("a handoff server's database before migrate: sweep, snapshot, tail and simulate say the same line, exit 6", async () => {
+		bin ??= await buildBinary();
+		const database = await server.empty();
+		await server.withClient(database, async client => buildState(client, 'compose-init-then-server', {rows: true}));
+		const dsn = server.url(database);
+		const line = "a handoff server's database without handoff-top's schema yet: run `handoff-top migrate` (rows stay as they are)";
+		for (const args of [['sweep'], ['snapshot'], ['tail'], ['simulate', '--duration', '1']]) {
+			const run = await runBinary(bin.bin, [...args, '--dsn', dsn]);
+			expect(run.code, `${args[0]}: ${run.stderr}`).toBe(6);
+			expect(run.stderr, args[0]).toContain(line);
+		}
 	});
 });

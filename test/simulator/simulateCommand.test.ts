@@ -22,7 +22,7 @@ describe('handoff-top simulate', () => {
 	it('refuses a database without the handoff schema, and says what to run', async () => {
 		const error = await failure({dsn: empty().url, rate: 10});
 		expect(error.exitCode).toBe(exitCodes.schemaMissing);
-		expect(error.message).toContain('has no handoff schema');
+		expect(error.message).toContain('no handoff schema in this database: run `handoff-top setup`');
 		expect(error.message).toContain('handoff-top setup');
 		expect(error.message).toContain('handoff-top migrate');
 		const [{tables}] = await empty().query("SELECT count(*)::int AS tables FROM pg_tables WHERE schemaname = 'public'");

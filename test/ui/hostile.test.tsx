@@ -83,7 +83,7 @@ describe('the monitor over a hostile database', () => {
 		// opened on the Schema screen, the summary in the footer: both name the migration
 		let text = await ui.waitForText(/Validation · \d+ objects/, 15_000);
 		expectInertFrame(ui.lastFrame(), 'schema');
-		expect(text).toContain(`✖ schema is newer than this handoff-top (999_${shown.migration}); upgrade handoff-top`);
+		expect(text).toContain(`✖ schema is newer than this handoff-top (999_${shown.migration}): upgrade handoff-top`);
 		expect(text.split('\n').at(-1)).toContain(`schema is newer than this handoff-top (999_${shown.migration})`);
 		expect(text).toContain(shown.table);
 

@@ -172,15 +172,20 @@ export async function inspectSchema(client: pg.ClientBase): Promise<SchemaDescri
 
 	// The notification wiring: the gate row the trigger reads. Without it the
 	// trigger silently notifies nobody.
-	if (relations.some(r => r.name === 'lifecycle_notify_gate' && r.kind === 'r')) {
-		const gate = await query('notification_gate', gateRow);
+	// A hot standby cannot read an unlogged gate (before migration 011): its
+	// persistence is drift already, the row is reported unknown (null).
+	const gateRelation = relations.find(r => r.name === 'lifecycle_notify_gate' && r.kind === 'r');
+	if (gateRelation) {
+		const unreadable =
+			gateRelation.persistence !== 'p' && z.object({standby: z.boolean()}).parse((await client.query('SELECT pg_is_in_recovery() AS standby')).rows[0]).standby;
+		const gate = unreadable ? undefined : await query('notification_gate', gateRow);
 		objects.push({
 			type: 'notification',
 			name: 'lifecycle_notify_gate',
 			relation: 'lifecycle_notify_gate',
 			properties: {
-				row: gate.length > 0,
-				channel: gate[0]?.channel ?? null,
+				row: gate ? gate.length > 0 : null,
+				channel: gate ? (gate[0]?.channel ?? null) : null,
 			},
 		});
 	}

@@ -36,7 +36,9 @@ export function StatusLine(props: {status: ConnectionStatus; width: number; sche
 	} else if (feed?.heldBackBy) {
 		text = `● live · events held back ${age(feed.heldBackBy.ageMs)} by open transaction ${feed.heldBackBy.xid}`;
 	} else {
-		text = feed ? '● live' : props.schemaCurrent === false ? '● connected · event feed off until the schema is current' : '● connected · checking the schema…';
+		const every = `every ${Math.round((feed?.pollIntervalMs ?? 2000) / 100) / 10}s`;
+		const mode = feed?.polling ? ` · polling ${every} · LISTEN does not work through this connection (a pooler?)` : feed?.wakeups === 'standby' ? ` · standby · polling ${every}` : feed?.wakeups === 'missing' ? ` · polling (no wake-ups) ${every}` : '';
+		text = feed ? `● live${mode}` : props.schemaCurrent === false ? '● connected · event feed off until the schema is current' : '● connected · checking the schema…';
 	}
 
 	return (
