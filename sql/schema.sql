@@ -855,95 +855,23 @@ ON CONFLICT (version) DO NOTHING;
 
 -- >>> 004_analytics.sql
 -- 004_analytics
--- Fills analytics_aggregations with 'session_stats', 'handoff_stats' and
--- 'performance_trends' for one time bucket. Re-running a bucket replaces it.
+-- The index analytics_aggregations' readers and refresh_analytics_aggregations()
+-- use.
 --
 -- Revised: no unique index on (aggregation_type, time_bucket). Databases the
 -- handoff server wrote hold several rows for one bucket of its own types (two
 -- of its processes aggregate the same hour), which such an index cannot be
--- built over; the index is the server's own, by its name, and re-running a
--- bucket deletes its rows first. A database that applied the first revision
--- has this migration applied (010 drops its unique index):
+-- built over; the index is the server's own, by its name. The function, which
+-- the first revision defined with ON CONFLICT over the unique index, is
+-- defined once, without it, in 010. A database that applied the first
+-- revision has this migration applied (010 drops its unique index):
 -- supersedes: 49477751225b7aca351181eb0910e8be88f2ee754242a46e63bfc676fd025a8f
 
 CREATE INDEX IF NOT EXISTS idx_analytics_aggregations_type_time_bucket
     ON analytics_aggregations (aggregation_type, time_bucket);
-
-CREATE OR REPLACE FUNCTION refresh_analytics_aggregations(
-    p_bucket_start timestamptz,
-    p_bucket_width interval DEFAULT interval '1 hour'
-) RETURNS integer
-LANGUAGE plpgsql AS $$
-DECLARE
-    bucket_end timestamptz := p_bucket_start + p_bucket_width;
-    written integer;
-BEGIN
-    IF p_bucket_width <= interval '0' THEN
-        RAISE EXCEPTION 'bucket width must be positive, got %', p_bucket_width;
-    END IF;
-
-    -- A re-run replaces the bucket's rows.
-    DELETE FROM analytics_aggregations a
-     WHERE a.time_bucket = p_bucket_start
-       AND a.aggregation_type IN ('session_stats', 'handoff_stats', 'performance_trends');
-
-    WITH stats (aggregation_type, aggregation_data) AS (
-        SELECT 'session_stats', jsonb_build_object(
-            'bucket_width', p_bucket_width::text,
-            'sessions_created', (SELECT count(*) FROM sessions s
-                                  WHERE s.created_at >= p_bucket_start AND s.created_at < bucket_end),
-            'events', coalesce((SELECT jsonb_object_agg(e.event_type, e.n) FROM (
-                            SELECT l.event_type, count(*) AS n FROM session_lifecycle l
-                             WHERE l.created_at >= p_bucket_start AND l.created_at < bucket_end
-                             GROUP BY l.event_type) e), '{}'::jsonb),
-            'active_at_end', (SELECT count(*) FROM sessions s
-                               WHERE s.created_at < bucket_end AND s.archived_at IS NULL
-                                 AND s.status = 'active' AND NOT s.is_dormant),
-            'dormant_at_end', (SELECT count(*) FROM sessions s
-                                WHERE s.created_at < bucket_end AND s.archived_at IS NULL AND s.is_dormant),
-            'context_entries', (SELECT count(*) FROM context_history c
-                                 WHERE c.created_at >= p_bucket_start AND c.created_at < bucket_end),
-            'context_bytes', (SELECT coalesce(sum(c.content_size_bytes), 0) FROM context_history c
-                               WHERE c.created_at >= p_bucket_start AND c.created_at < bucket_end))
-        UNION ALL
-        SELECT 'handoff_stats', jsonb_build_object(
-            'bucket_width', p_bucket_width::text,
-            'requests', count(*),
-            'by_status', coalesce((SELECT jsonb_object_agg(x.status, x.n) FROM (
-                            SELECT h.status, count(*) AS n FROM handoff_requests h
-                             WHERE h.created_at >= p_bucket_start AND h.created_at < bucket_end
-                             GROUP BY h.status) x), '{}'::jsonb),
-            'by_type', coalesce((SELECT jsonb_object_agg(x.request_type, x.n) FROM (
-                            SELECT h.request_type, count(*) AS n FROM handoff_requests h
-                             WHERE h.created_at >= p_bucket_start AND h.created_at < bucket_end
-                             GROUP BY h.request_type) x), '{}'::jsonb),
-            'avg_completion_seconds', round(avg(extract(epoch FROM h.completed_at - h.created_at))::numeric, 2))
-          FROM handoff_requests h
-         WHERE h.created_at >= p_bucket_start AND h.created_at < bucket_end
-        UNION ALL
-        SELECT 'performance_trends', jsonb_build_object(
-            'bucket_width', p_bucket_width::text,
-            'operations', coalesce(jsonb_object_agg(o.operation, jsonb_build_object(
-                'calls', o.calls, 'failures', o.failures, 'avg_ms', o.avg_ms,
-                'p95_ms', o.p95_ms, 'max_ms', o.max_ms)), '{}'::jsonb))
-          FROM (SELECT pl.operation, count(*) AS calls, count(*) FILTER (WHERE NOT pl.success) AS failures,
-                       round(avg(pl.duration_ms), 2) AS avg_ms,
-                       round(percentile_cont(0.95) WITHIN GROUP (ORDER BY pl.duration_ms)::numeric, 2) AS p95_ms,
-                       max(pl.duration_ms) AS max_ms
-                  FROM performance_logs pl
-                 WHERE pl.created_at >= p_bucket_start AND pl.created_at < bucket_end
-                 GROUP BY pl.operation) o
-    )
-    INSERT INTO analytics_aggregations (aggregation_type, time_bucket, aggregation_data)
-    SELECT stats.aggregation_type, p_bucket_start, stats.aggregation_data FROM stats;
-
-    GET DIAGNOSTICS written = ROW_COUNT;
-    RETURN written;
-END;
-$$;
 -- <<< 004_analytics.sql
 INSERT INTO handoff_top_migrations (version, name, checksum, execution_ms, baselined)
-VALUES (4, 'analytics', '4e90742d8f640a5d55f284aecfa8941c135a11ba707b24a0a414d06b0a8f9b7e', NULL, false)
+VALUES (4, 'analytics', '1563247803dfb5f819056088dabdb8ec024ec2ae2de3cc1712685934b4746241', NULL, false)
 ON CONFLICT (version) DO NOTHING;
 
 -- >>> 005_latency_rollups.sql
@@ -2214,7 +2142,8 @@ BEGIN
 END;
 $$;
 
--- As 006's, with the event being written (a BEFORE trigger cannot read it back).
+-- As 006's, with the event being written (a BEFORE trigger cannot read it back);
+-- without the gate's row it claims anyway, which re-creates the row (011).
 CREATE OR REPLACE FUNCTION lifecycle_wake_listeners(p_event_id uuid, p_session_id uuid, p_event_type text) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -2225,20 +2154,19 @@ DECLARE
 BEGIN
     SELECT min_interval_ms, last_window, listener_present, listener_checked_at, listener_pattern
       INTO g FROM lifecycle_notify_gate WHERE id = 1;
-    IF NOT FOUND THEN
-        RETURN;
-    END IF;
-    width := greatest(g.min_interval_ms, 1);
-    w := floor(extract(epoch FROM clock_timestamp()) * 1000 / width);
-    PERFORM set_config('handoff_top.notify_skip_until', ((w + 1) * width)::text, false);
-    IF g.last_window >= w THEN
-        RETURN;
-    END IF;
-    IF g.listener_pattern IS NOT NULL AND NOT g.listener_present
-       AND g.listener_checked_at >= clock_timestamp() - interval '1 second' THEN
-        PERFORM set_config('handoff_top.notify_skip_until',
-                           (extract(epoch FROM g.listener_checked_at + interval '1 second') * 1000)::text, false);
-        RETURN;
+    IF FOUND THEN
+        width := greatest(g.min_interval_ms, 1);
+        w := floor(extract(epoch FROM clock_timestamp()) * 1000 / width);
+        PERFORM set_config('handoff_top.notify_skip_until', ((w + 1) * width)::text, false);
+        IF g.last_window >= w THEN
+            RETURN;
+        END IF;
+        IF g.listener_pattern IS NOT NULL AND NOT g.listener_present
+           AND g.listener_checked_at >= clock_timestamp() - interval '1 second' THEN
+            PERFORM set_config('handoff_top.notify_skip_until',
+                               (extract(epoch FROM g.listener_checked_at + interval '1 second') * 1000)::text, false);
+            RETURN;
+        END IF;
     END IF;
     SELECT count(*) + 1 INTO events FROM session_lifecycle l WHERE l.xid = pg_current_xact_id();
     PERFORM lifecycle_notify_claim(json_build_object(
@@ -2288,8 +2216,10 @@ CREATE OR REPLACE TRIGGER handoff_top_aggregation_row
 
 -- A database that applied 004's first revision: its unique index goes (the
 -- trigger keeps one row per bucket from now on; the server's rows from
--- before stay as they are), and refresh_analytics_aggregations() becomes
--- 004's revised one, which needs no unique index.
+-- before stay as they are). refresh_analytics_aggregations() fills
+-- 'session_stats', 'handoff_stats' and 'performance_trends' for one time
+-- bucket; re-running a bucket deletes its rows first, so it needs no unique
+-- index (it replaces the first revision of 004's, which used ON CONFLICT).
 DROP INDEX IF EXISTS uq_analytics_aggregations_type_bucket;
 CREATE INDEX IF NOT EXISTS idx_analytics_aggregations_type_time_bucket
     ON analytics_aggregations (aggregation_type, time_bucket);
@@ -2468,7 +2398,7 @@ END;
 $$;
 -- <<< 010_real_server.sql
 INSERT INTO handoff_top_migrations (version, name, checksum, execution_ms, baselined)
-VALUES (10, 'real_server', '156629efca41319f58e00fa9a2dafc9fa5d7cfc3684e67c5ab18aa35fd03d6ea', NULL, false)
+VALUES (10, 'real_server', '2ba72bf4842a4fda14466c347378c73b9e4365ae3467b3af89bfffea32782bbe', NULL, false)
 ON CONFLICT (version) DO NOTHING;
 
 -- >>> 011_durable_wakeup.sql
@@ -2531,45 +2461,9 @@ BEGIN
     RETURN true;
 END;
 $$;
-
--- As 010's; without the gate's row it claims anyway (which re-creates the row)
--- instead of returning.
-CREATE OR REPLACE FUNCTION lifecycle_wake_listeners(p_event_id uuid, p_session_id uuid, p_event_type text) RETURNS void
-LANGUAGE plpgsql AS $$
-DECLARE
-    g record;
-    width integer;
-    w bigint;
-    events bigint;
-BEGIN
-    SELECT min_interval_ms, last_window, listener_present, listener_checked_at, listener_pattern
-      INTO g FROM lifecycle_notify_gate WHERE id = 1;
-    IF FOUND THEN
-        width := greatest(g.min_interval_ms, 1);
-        w := floor(extract(epoch FROM clock_timestamp()) * 1000 / width);
-        PERFORM set_config('handoff_top.notify_skip_until', ((w + 1) * width)::text, false);
-        IF g.last_window >= w THEN
-            RETURN;
-        END IF;
-        IF g.listener_pattern IS NOT NULL AND NOT g.listener_present
-           AND g.listener_checked_at >= clock_timestamp() - interval '1 second' THEN
-            PERFORM set_config('handoff_top.notify_skip_until',
-                               (extract(epoch FROM g.listener_checked_at + interval '1 second') * 1000)::text, false);
-            RETURN;
-        END IF;
-    END IF;
-    SELECT count(*) + 1 INTO events FROM session_lifecycle l WHERE l.xid = pg_current_xact_id();
-    PERFORM lifecycle_notify_claim(json_build_object(
-        'xid', pg_current_xact_id()::text,
-        'event_id', p_event_id,
-        'session_id', p_session_id,
-        'event_type', p_event_type,
-        'events', events)::text);
-END;
-$$;
 -- <<< 011_durable_wakeup.sql
 INSERT INTO handoff_top_migrations (version, name, checksum, execution_ms, baselined)
-VALUES (11, 'durable_wakeup', 'f6d50b9384a664fe66238041ad1e6a93e42f6413f6a0968814c0f9d3290682bd', NULL, false)
+VALUES (11, 'durable_wakeup', '2b3f5256a77e445f39945347f5d91a505c899de77588d37c31695f02a8efd30e', NULL, false)
 ON CONFLICT (version) DO NOTHING;
 
 COMMIT;

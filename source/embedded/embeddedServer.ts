@@ -372,8 +372,3 @@ export function killEmbeddedServerSync(server: EmbeddedServer, keep = false): vo
 
 	if (!keep) rmSync(server.directory, {recursive: true, force: true});
 }
-
-/** For callers that only need the pid file's path (the demo's watchdog). */
-export function postmasterPidFile(directory: string): string {
-	return path.join(directory, 'data', 'postmaster.pid');
-}

@@ -312,7 +312,8 @@ BEGIN
 END;
 $$;
 
--- As 006's, with the event being written (a BEFORE trigger cannot read it back).
+-- As 006's, with the event being written (a BEFORE trigger cannot read it back);
+-- without the gate's row it claims anyway, which re-creates the row (011).
 CREATE OR REPLACE FUNCTION lifecycle_wake_listeners(p_event_id uuid, p_session_id uuid, p_event_type text) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -323,20 +324,19 @@ DECLARE
 BEGIN
     SELECT min_interval_ms, last_window, listener_present, listener_checked_at, listener_pattern
       INTO g FROM lifecycle_notify_gate WHERE id = 1;
-    IF NOT FOUND THEN
-        RETURN;
-    END IF;
-    width := greatest(g.min_interval_ms, 1);
-    w := floor(extract(epoch FROM clock_timestamp()) * 1000 / width);
-    PERFORM set_config('handoff_top.notify_skip_until', ((w + 1) * width)::text, false);
-    IF g.last_window >= w THEN
-        RETURN;
-    END IF;
-    IF g.listener_pattern IS NOT NULL AND NOT g.listener_present
-       AND g.listener_checked_at >= clock_timestamp() - interval '1 second' THEN
-        PERFORM set_config('handoff_top.notify_skip_until',
-                           (extract(epoch FROM g.listener_checked_at + interval '1 second') * 1000)::text, false);
-        RETURN;
+    IF FOUND THEN
+        width := greatest(g.min_interval_ms, 1);
+        w := floor(extract(epoch FROM clock_timestamp()) * 1000 / width);
+        PERFORM set_config('handoff_top.notify_skip_until', ((w + 1) * width)::text, false);
+        IF g.last_window >= w THEN
+            RETURN;
+        END IF;
+        IF g.listener_pattern IS NOT NULL AND NOT g.listener_present
+           AND g.listener_checked_at >= clock_timestamp() - interval '1 second' THEN
+            PERFORM set_config('handoff_top.notify_skip_until',
+                               (extract(epoch FROM g.listener_checked_at + interval '1 second') * 1000)::text, false);
+            RETURN;
+        END IF;
     END IF;
     SELECT count(*) + 1 INTO events FROM session_lifecycle l WHERE l.xid = pg_current_xact_id();
     PERFORM lifecycle_notify_claim(json_build_object(
@@ -386,8 +386,10 @@ CREATE OR REPLACE TRIGGER handoff_top_aggregation_row
 
 -- A database that applied 004's first revision: its unique index goes (the
 -- trigger keeps one row per bucket from now on; the server's rows from
--- before stay as they are), and refresh_analytics_aggregations() becomes
--- 004's revised one, which needs no unique index.
+-- before stay as they are). refresh_analytics_aggregations() fills
+-- 'session_stats', 'handoff_stats' and 'performance_trends' for one time
+-- bucket; re-running a bucket deletes its rows first, so it needs no unique
+-- index (it replaces the first revision of 004's, which used ON CONFLICT).
 DROP INDEX IF EXISTS uq_analytics_aggregations_type_bucket;
 CREATE INDEX IF NOT EXISTS idx_analytics_aggregations_type_time_bucket
     ON analytics_aggregations (aggregation_type, time_bucket);

@@ -58,38 +58,3 @@ BEGIN
 END;
 $$;
 
--- As 010's; without the gate's row it claims anyway (which re-creates the row)
--- instead of returning.
-CREATE OR REPLACE FUNCTION lifecycle_wake_listeners(p_event_id uuid, p_session_id uuid, p_event_type text) RETURNS void
-LANGUAGE plpgsql AS $$
-DECLARE
-    g record;
-    width integer;
-    w bigint;
-    events bigint;
-BEGIN
-    SELECT min_interval_ms, last_window, listener_present, listener_checked_at, listener_pattern
-      INTO g FROM lifecycle_notify_gate WHERE id = 1;
-    IF FOUND THEN
-        width := greatest(g.min_interval_ms, 1);
-        w := floor(extract(epoch FROM clock_timestamp()) * 1000 / width);
-        PERFORM set_config('handoff_top.notify_skip_until', ((w + 1) * width)::text, false);
-        IF g.last_window >= w THEN
-            RETURN;
-        END IF;
-        IF g.listener_pattern IS NOT NULL AND NOT g.listener_present
-           AND g.listener_checked_at >= clock_timestamp() - interval '1 second' THEN
-            PERFORM set_config('handoff_top.notify_skip_until',
-                               (extract(epoch FROM g.listener_checked_at + interval '1 second') * 1000)::text, false);
-            RETURN;
-        END IF;
-    END IF;
-    SELECT count(*) + 1 INTO events FROM session_lifecycle l WHERE l.xid = pg_current_xact_id();
-    PERFORM lifecycle_notify_claim(json_build_object(
-        'xid', pg_current_xact_id()::text,
-        'event_id', p_event_id,
-        'session_id', p_session_id,
-        'event_type', p_event_type,
-        'events', events)::text);
-END;
-$$;
