@@ -431,11 +431,12 @@ describe('performance, metrics, schema', () => {
 			},
 			app: {initialScreen: 'performance'},
 		});
-		const text = await ui.waitForText('p95 register_session · 1h');
+		let text = await ui.waitForText('p95 register_session · 1h');
 		expect(text).toMatch(/! register_session\s+1200\s+91\.7%/);
 		expect(text).toContain('! 1 below threshold');
 		expect(text).toContain('calls/min register_session');
-		expect(text).toMatch(/[┼┤]/);
+		text = await ui.waitForText('┤'); // the axes once the series is loaded ('loading…' before)
+		expect(text).toMatch(/[╭╮╯╰]/);
 		await until(() => points.includes(50));
 		const chartLine = text.split('\n').find(line => line.includes('┤'))!;
 		expect(chartLine.length).toBeLessThanOrEqual(120);

@@ -23,14 +23,31 @@ export function chartLines(values: Array<number | null>, height: number, format:
 	return text.split('\n');
 }
 
-/** A titled chart; each line is its own <Text> (one multi-line Text with truncation collapses). */
+/** A titled chart; each line is its own <Text> (one multi-line Text with truncation collapses).
+ * With a `note` (loading, cannot load, no data in the window) the note is shown
+ * instead of the chart: a flat line at 0 would read as a measured zero. */
 export function Chart(props: {
 	title: string;
 	values: Array<number | null>;
 	height: number;
 	format: (value: number) => string;
 	colour?: 'blue' | 'magenta' | 'cyan' | 'green' | undefined;
+	note?: string | undefined;
 }) {
+	if (props.note !== undefined) {
+		return (
+			<Box flexDirection="column" height={props.height} overflow="hidden">
+				<Text bold wrap="truncate">
+					{props.title}
+				</Text>
+				<Text dimColor wrap="truncate">
+					{'  '}
+					{props.note}
+				</Text>
+			</Box>
+		);
+	}
+
 	const lines = chartLines(props.values, props.height - 1, props.format);
 	return (
 		<Box flexDirection="column" height={props.height} overflow="hidden">
@@ -45,4 +62,12 @@ export function Chart(props: {
 			))}
 		</Box>
 	);
+}
+
+/** What a chart shows instead of its curve: undefined when there is one to draw. */
+export function chartNote(polled: {data: unknown; loading: boolean; error: string | undefined}, hasData: boolean, empty: string): string | undefined {
+	if (hasData) return undefined;
+	if (polled.data === undefined && polled.error !== undefined) return `cannot load: ${polled.error}`;
+	if (polled.data === undefined || polled.loading) return 'loading…';
+	return empty;
 }

@@ -2,7 +2,7 @@ import {Box} from 'ink';
 import {Text} from '../components/Text.js';
 import {chartWindows, type ChartWindow} from '../../monitor/monitorOptions.js';
 import {counterRatePerMinute, type MetricLatest} from '../../queries/metrics.js';
-import {Chart, chartPoints} from '../components/Chart.js';
+import {Chart, chartNote, chartPoints} from '../components/Chart.js';
 import {type Cell, type Column, Table} from '../components/Table.js';
 import {useServices, useUi} from '../context.js';
 import {ago, compact, metric} from '../format.js';
@@ -81,6 +81,7 @@ export function Metrics(props: ScreenProps & {defaultWindow: ChartWindow}) {
 					height={chartHeight}
 					format={value => metric(value)}
 					colour={theme.color ? 'cyan' : undefined}
+					note={chartNote(series, current !== undefined && values.some(value => value !== null), `no values in the last ${window}`)}
 				/>
 			) : null}
 		</Box>

@@ -2,7 +2,7 @@ import {Box} from 'ink';
 import {Text} from '../components/Text.js';
 import {chartWindows, type ChartWindow} from '../../monitor/monitorOptions.js';
 import type {PerformanceRow} from '../../queries/performance.js';
-import {Chart, chartPoints} from '../components/Chart.js';
+import {Chart, chartNote, chartPoints} from '../components/Chart.js';
 import {type Cell, type Column, Table} from '../components/Table.js';
 import {useServices, useUi} from '../context.js';
 import {ago, count, ms, percent} from '../format.js';
@@ -62,6 +62,7 @@ export function Performance(props: ScreenProps & {defaultWindow: ChartWindow}) {
 	const line = series.data?.operations.find(o => o.operation === operation);
 	const below = rows.filter(r => r.belowThreshold).length;
 	const chartHeight = Math.max(3, props.height - 1 - tableHeight);
+	const note = chartNote(series, line !== undefined, `no calls of ${operation ?? ''} in the last ${window}`);
 	return (
 		<Box flexDirection="column" height={props.height} overflow="hidden">
 			<Text wrap="truncate">
@@ -93,6 +94,7 @@ export function Performance(props: ScreenProps & {defaultWindow: ChartWindow}) {
 							height={chartHeight}
 							format={value => ms(value)}
 							colour={theme.color ? 'magenta' : undefined}
+							note={note}
 						/>
 					</Box>
 					<Box width={chartWidth + 1} flexDirection="column">
@@ -102,6 +104,7 @@ export function Performance(props: ScreenProps & {defaultWindow: ChartWindow}) {
 							height={chartHeight}
 							format={value => (value < 10 ? value.toFixed(1) : count(value))}
 							colour={theme.color ? 'blue' : undefined}
+							note={note}
 						/>
 					</Box>
 				</Box>
