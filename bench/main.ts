@@ -60,7 +60,7 @@ function parseArgs(argv: string[], root: string): Args {
 			for (const n of names) if (!sections.includes(n)) throw new Error(`unknown section '${n}' (${sections.join(', ')})`);
 			only = new Set(names);
 		} else if (a === '--help' || a === '-h') {
-			process.stdout.write('npm run bench -- [--full | --smoke] [--dsn URL] [--only write,dashboard,latency,monitor,startup] [--out FILE] [--rerender] [--soak S]\n  write section overrides: [--clients 1,16] [--duration S] [--rounds N] [--workloads status,mix] [--previous | --no-previous] [--diagnose | --no-diagnose]\n');
+			process.stdout.write('npm run bench -- [--full | --smoke] [--dsn URL] [--only write,dashboard,latency,monitor,startup] [--out FILE] [--rerender] [--soak S]\n  write section overrides: [--clients 1,16] [--duration S] [--rounds N] [--workloads status,mix,server] [--previous | --no-previous] [--diagnose | --no-diagnose]\n');
 			process.exit(0);
 		} else throw new Error(`unknown flag '${a}'`);
 	}

@@ -15,7 +15,7 @@ export type Profile = {
 
 export const profiles: Record<ProfileName, Profile> = {
 	quick: {
-		write: {durationS: 3, rounds: 4, clients: [1, 16], sessions: 10_000, workloads: ['status', 'mix'], previous: true, diagnose: true},
+		write: {durationS: 3, rounds: 4, clients: [1, 16], sessions: 10_000, workloads: ['status', 'mix', 'server'], previous: true, diagnose: true},
 		// 1/20 of the scale: 500 k performance_logs, 50 k sessions, 500 k context_history
 		dashboard: {scale: 1 / 20, repeats: 5, exactBaseline: true},
 		latency: {rates: [100, 1000, 5000], durationS: 5},
@@ -23,14 +23,14 @@ export const profiles: Record<ProfileName, Profile> = {
 		startup: {runs: 10},
 	},
 	full: {
-		write: {durationS: 20, rounds: 3, clients: [1, 16], sessions: 100_000, workloads: ['status', 'mix'], previous: true, diagnose: true},
+		write: {durationS: 20, rounds: 3, clients: [1, 16], sessions: 100_000, workloads: ['status', 'mix', 'server'], previous: true, diagnose: true},
 		dashboard: {scale: 1, repeats: 7, exactBaseline: true},
 		latency: {rates: [100, 1000, 5000], durationS: 15},
 		monitor: {idleS: 60, loadS: 600, loadRate: 100, sessions: 1_000_000},
 		startup: {runs: 20},
 	},
 	smoke: {
-		write: {durationS: 1, rounds: 1, clients: [1], sessions: 200, workloads: ['status', 'mix'], previous: true, diagnose: true},
+		write: {durationS: 1, rounds: 1, clients: [1], sessions: 200, workloads: ['status', 'mix', 'server'], previous: true, diagnose: true},
 		dashboard: {scale: 1 / 2000, repeats: 1, exactBaseline: true},
 		latency: {rates: [100], durationS: 1},
 		monitor: {idleS: 2, loadS: 2, loadRate: 100, sessions: 1000},

@@ -31,8 +31,9 @@ export type WriteConfig =
 /** --diagnose: handoff-top with its write-path pieces taken away one by one (cumulative), to see what each costs. */
 export const diagnoseConfigs: WriteConfig[] = ['D0 +the indexes 009 dropped', 'D1 -lifecycle row', 'D2 -other row triggers', 'D3 -enhancement indexes'];
 const diagnoseSql: string[] = [
-	// migration 009 undone: the base's four redundant indexes back, the dormant composite over every session
-	'CREATE INDEX idx_sessions_session_key ON sessions (session_key); CREATE INDEX idx_sessions_status ON sessions (status); ' +
+	// migrations 009 and 012 undone: the base's four redundant indexes back in place of 012's name holders, the dormant composite over every session
+	'DROP INDEX idx_sessions_session_key, idx_sessions_status, idx_context_history_session_id; ' +
+		'CREATE INDEX idx_sessions_session_key ON sessions (session_key); CREATE INDEX idx_sessions_status ON sessions (status); ' +
 		'CREATE INDEX idx_context_history_session_id ON context_history (session_id); ' +
 		'CREATE INDEX idx_context_history_session_sequence ON context_history (session_id, sequence_number); ' +
 		'DROP INDEX idx_sessions_dormant_last_activity; CREATE INDEX idx_sessions_dormant_last_activity ON sessions (is_dormant, last_activity_at)',
@@ -49,11 +50,11 @@ const lifecyclePieces: Partial<Record<WriteConfig, string>> = {
 	'L -foreign key': 'ALTER TABLE session_lifecycle DROP CONSTRAINT session_lifecycle_session_id_fkey',
 	'L -feed index (xid, seq)': `DROP INDEX idx_session_lifecycle_xid_seq; ${noWakeUp}`,
 	'L -BRIN (created_at)': 'DROP INDEX idx_session_lifecycle_created_at',
-	'L -index (session_id, created_at)': 'DROP INDEX idx_session_lifecycle_session_created_at',
+	'L -index (session_id, created_at)': 'DROP INDEX idx_session_lifecycle_session_id',
 	// what a row per change costs by itself: the same trigger and INSERT into a table with only its primary key
 	'L the bare row (all of the above and the CHECK)':
 		'ALTER TABLE session_lifecycle DROP CONSTRAINT session_lifecycle_session_id_fkey, DROP CONSTRAINT session_lifecycle_event_type_check; ' +
-		`DROP INDEX idx_session_lifecycle_xid_seq, idx_session_lifecycle_created_at, idx_session_lifecycle_session_created_at; ${noWakeUp}`,
+		`DROP INDEX idx_session_lifecycle_xid_seq, idx_session_lifecycle_created_at, idx_session_lifecycle_session_id; ${noWakeUp}`,
 	// what calling the AFTER trigger costs without its INSERT
 	'L the trigger runs, writes no row': 'CREATE OR REPLACE FUNCTION log_session_lifecycle() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END; $$',
 };
@@ -69,7 +70,7 @@ export const writeConfigs: WriteConfig[] = ['base', 'reference', 'reference -NOT
 const previousConfigs: WriteConfig[] = ['handoff-top 001-005'];
 const monitored = (config: WriteConfig) => config.endsWith('+monitor');
 
-export type WorkloadName = 'status' | 'mix';
+export type WorkloadName = 'status' | 'mix' | 'server';
 export const workloadFiles: Record<WorkloadName, Array<[file: string, weight: number]>> = {
 	status: [['status_change.sql', 1]],
 	mix: [
@@ -79,6 +80,7 @@ export const workloadFiles: Record<WorkloadName, Array<[file: string, weight: nu
 		['mix_status.sql', 2],
 		['mix_performance.sql', 4],
 	],
+	server: [['server_update_context.sql', 1]],
 };
 
 export type WriteOptions = {
@@ -192,6 +194,8 @@ export async function runWriteCost(
 					for (const config of rotate(configs, round + clients)) {
 						if (previousConfigs.includes(config) && clients !== maxClients) continue;
 						if (diagnosing(config) && (clients !== maxClients || workload !== 'status')) continue;
+						// the server's statements name last_activity_at, which the pre-enhancement base has not
+						if (workload === 'server' && config === 'base') continue;
 						const db = dbs.get(config)!;
 						await withClient(db.url, c => c.query('CHECKPOINT'));
 						const args = ['-n', '-M', 'prepared', '-c', String(clients), '-j', String(Math.min(clients, 2)), '-T', String(options.durationS), '-D', `sessions=${options.sessions}`];

@@ -27,8 +27,11 @@ CREATE TABLE IF NOT EXISTS handoff_top_migrations (
 -- triggers and views; it never updates existing rows.
 --
 -- Revised: the monitoring views are created only where absent (databases of
--- the handoff server have them with its columns; 010 reshapes them). A
--- database that applied the first revision has this migration applied:
+-- the handoff server have them with its columns; 010 reshapes them), and the
+-- base tables of a new installation are the handoff server's exactly (its
+-- scripts/init-db.sql): session_id NOT NULL on codebase_snapshots and
+-- handoff_requests, no CHECK on context_type or a handoff's status, its index
+-- names. A database that applied the first revision has this migration applied:
 -- supersedes: e256bc010e4062e5dfcc3ebbcdfc92d77fe7060c3494cc8ddaf84f344229bd75
 
 -- ---------------------------------------------------------------------------
@@ -50,7 +53,7 @@ CREATE TABLE IF NOT EXISTS context_history (
     id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
     session_id uuid NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
     sequence_number integer NOT NULL,
-    context_type varchar(50) NOT NULL CHECK (context_type IN ('message', 'file', 'tool_call', 'system')),
+    context_type varchar(50) NOT NULL,
     content text NOT NULL,
     metadata jsonb DEFAULT '{}',
     created_at timestamptz DEFAULT now(),
@@ -59,7 +62,7 @@ CREATE TABLE IF NOT EXISTS context_history (
 
 CREATE TABLE IF NOT EXISTS codebase_snapshots (
     id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-    session_id uuid REFERENCES sessions(id) ON DELETE CASCADE,
+    session_id uuid NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
     file_path varchar(500) NOT NULL,
     content_hash varchar(64) NOT NULL,
     content text,
@@ -69,12 +72,12 @@ CREATE TABLE IF NOT EXISTS codebase_snapshots (
 
 CREATE TABLE IF NOT EXISTS handoff_requests (
     id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-    session_id uuid REFERENCES sessions(id) ON DELETE CASCADE,
+    session_id uuid NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
     requesting_agent varchar(100) NOT NULL,
     target_agent varchar(100),
     request_type varchar(50) NOT NULL DEFAULT 'context_transfer',
     request_data jsonb DEFAULT '{}',
-    status varchar(50) NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'accepted', 'rejected', 'completed')),
+    status varchar(50) NOT NULL DEFAULT 'pending',
     created_at timestamptz DEFAULT now(),
     completed_at timestamptz
 );
@@ -83,7 +86,7 @@ CREATE INDEX IF NOT EXISTS idx_sessions_session_key ON sessions (session_key);
 CREATE INDEX IF NOT EXISTS idx_sessions_status ON sessions (status);
 CREATE INDEX IF NOT EXISTS idx_sessions_created_at ON sessions (created_at);
 CREATE INDEX IF NOT EXISTS idx_context_history_session_id ON context_history (session_id);
-CREATE INDEX IF NOT EXISTS idx_context_history_session_sequence ON context_history (session_id, sequence_number);
+CREATE INDEX IF NOT EXISTS idx_context_history_sequence ON context_history (session_id, sequence_number);
 CREATE INDEX IF NOT EXISTS idx_context_history_created_at ON context_history (created_at);
 CREATE INDEX IF NOT EXISTS idx_codebase_snapshots_session_id ON codebase_snapshots (session_id);
 CREATE INDEX IF NOT EXISTS idx_codebase_snapshots_file_path ON codebase_snapshots (file_path);
@@ -360,7 +363,7 @@ END;
 $$;
 -- <<< 001_enhanced_monitoring_schema.sql
 INSERT INTO handoff_top_migrations (version, name, checksum, execution_ms, baselined)
-VALUES (1, 'enhanced_monitoring_schema', 'cbf2823ed1b5298a5c8d0198100c8c20c4293a6586c03d7c396dfcecddf556bd', NULL, false)
+VALUES (1, 'enhanced_monitoring_schema', '66b570a23d33f140fdb854d62f3fc40b39e20e0b4519841f3754d5d99d58a154', NULL, false)
 ON CONFLICT (version) DO NOTHING;
 
 -- >>> 002_lifecycle_engine.sql
@@ -2464,6 +2467,108 @@ $$;
 -- <<< 011_durable_wakeup.sql
 INSERT INTO handoff_top_migrations (version, name, checksum, execution_ms, baselined)
 VALUES (11, 'durable_wakeup', '2b3f5256a77e445f39945347f5d91a505c899de77588d37c31695f02a8efd30e', NULL, false)
+ON CONFLICT (version) DO NOTHING;
+
+-- >>> 012_server_index_names.sql
+-- 012_server_index_names
+-- The handoff server runs CREATE INDEX IF NOT EXISTS for its indexes at every
+-- start, by name. 009 dropped four of them because another index of their
+-- table answers every look-up they answer; the server's next start created
+-- them again, and every write paid for them again (bench/ §1, 'handoff-top+
+-- server'). Its start also adds two indexes on session_lifecycle that
+-- handoff-top's do not need, and two on system_metrics and
+-- analytics_aggregations that repeat another index of their table. A status
+-- change is not a HOT update, so each of these is one more index entry per
+-- change (and a context row one per row). The server's other indexes (on
+-- columns no other index leads with) are its own and stay, and so does
+-- idx_performance_logs_operation, which repeats the leading column of
+-- idx_performance_logs_operation_created_at but which the spec names.
+--
+-- Each of those names now belongs to an index the server's statement finds and
+-- leaves alone:
+--
+-- * idx_session_lifecycle_session_id is handoff-top's (session_id,
+--   created_at) index, renamed from idx_session_lifecycle_session_created_at:
+--   it answers the server's look-ups by session_id too, so the server's
+--   (session_id) index is dropped where its start created it.
+-- * idx_sessions_session_key, idx_sessions_status,
+--   idx_context_history_session_id, idx_context_history_sequence,
+--   idx_session_lifecycle_event_type, idx_system_metrics_name and
+--   idx_analytics_aggregations_type are name holders: partial indexes WHERE
+--   false, which hold no entry and cost a write nothing. The look-ups the
+--   server's indexes of those names served go through the index that repeats
+--   them (the UNIQUE index on session_key; idx_sessions_status_last_activity,
+--   which leads with status; the UNIQUE index on (session_id,
+--   sequence_number); idx_system_metrics_name_recorded_at;
+--   idx_analytics_aggregations_type_time_bucket); the server never reads
+--   session_lifecycle by event_type. A holder replaces the server's index
+--   only where that other index is there (valid, B-tree, not partial, the
+--   same leading columns, operator classes and collations, as 009 checks),
+--   and idx_session_lifecycle_event_type, which nothing repeats, always.
+--
+-- Dropping a name holder gives the name back: the server's next start creates
+-- its index again.
+
+DO $$
+DECLARE
+    holder record;
+BEGIN
+    -- the server's (session_id) index, where its start created it, gives way to handoff-top's (session_id, created_at)
+    IF to_regclass('public.idx_session_lifecycle_session_created_at') IS NOT NULL THEN
+        DROP INDEX IF EXISTS public.idx_session_lifecycle_session_id;
+        ALTER INDEX public.idx_session_lifecycle_session_created_at RENAME TO idx_session_lifecycle_session_id;
+    END IF;
+
+    FOR holder IN
+        SELECT * FROM (VALUES
+            ('idx_sessions_session_key', 'sessions', 'session_key', true),
+            ('idx_sessions_status', 'sessions', 'status', true),
+            ('idx_context_history_session_id', 'context_history', 'session_id', true),
+            ('idx_context_history_sequence', 'context_history', 'session_id, sequence_number', true),
+            ('idx_session_lifecycle_event_type', 'session_lifecycle', 'event_type', false),
+            ('idx_system_metrics_name', 'system_metrics', 'metric_name', true),
+            ('idx_analytics_aggregations_type', 'analytics_aggregations', 'aggregation_type', true)
+        ) AS h (name, tab, cols, needs_cover)
+    LOOP
+        -- already a holder: nothing to do
+        CONTINUE WHEN EXISTS (SELECT 1 FROM pg_indexes
+                               WHERE schemaname = 'public' AND indexname = holder.name
+                                 AND indexdef LIKE '% WHERE false');
+        IF to_regclass(format('public.%I', holder.name)) IS NOT NULL THEN
+            -- the server's index of this name: replaced only where another index repeats it
+            CONTINUE WHEN holder.needs_cover AND NOT EXISTS (
+                SELECT 1
+                  FROM pg_index r
+                  JOIN pg_class ri ON ri.oid = r.indexrelid
+                  JOIN pg_index c ON c.indrelid = r.indrelid AND c.indexrelid <> r.indexrelid
+                  JOIN pg_class ci ON ci.oid = c.indexrelid
+                 WHERE r.indexrelid = to_regclass(format('public.%I', holder.name))
+                   AND ri.relam = ci.relam AND ci.relam = (SELECT oid FROM pg_am WHERE amname = 'btree')
+                   AND r.indpred IS NULL AND r.indexprs IS NULL AND NOT r.indisunique
+                   AND c.indisvalid AND c.indpred IS NULL AND c.indexprs IS NULL
+                   AND c.indnkeyatts >= r.indnkeyatts
+                   AND (SELECT bool_and(c.indkey[i] = r.indkey[i] AND c.indclass[i] = r.indclass[i]
+                                        AND c.indcollation[i] = r.indcollation[i]
+                                        AND c.indoption[i] = r.indoption[i])
+                          FROM generate_series(0, r.indnkeyatts - 1) i));
+            EXECUTE format('DROP INDEX public.%I', holder.name);
+        ELSIF holder.needs_cover AND NOT EXISTS (
+                SELECT 1
+                  FROM pg_index c
+                  JOIN pg_attribute a ON a.attrelid = c.indrelid AND a.attnum = c.indkey[0]
+                 WHERE c.indrelid = to_regclass(format('public.%I', holder.tab))
+                   AND c.indisvalid AND c.indpred IS NULL AND c.indexprs IS NULL
+                   AND a.attname = split_part(holder.cols, ',', 1)) THEN
+            -- nothing else leads with these columns: leave the name to the server
+            CONTINUE;
+        END IF;
+        EXECUTE format('CREATE INDEX %I ON public.%I (%s) WHERE false', holder.name, holder.tab, holder.cols);
+    END LOOP;
+END;
+$$;
+-- <<< 012_server_index_names.sql
+INSERT INTO handoff_top_migrations (version, name, checksum, execution_ms, baselined)
+VALUES (12, 'server_index_names', '3ef107a571ec76fe8742c3510248bd5890d550d0d61aec3a20bf5daef45ef419', NULL, false)
 ON CONFLICT (version) DO NOTHING;
 
 COMMIT;

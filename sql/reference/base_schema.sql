@@ -16,7 +16,7 @@ CREATE TABLE context_history (
     id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
     session_id uuid NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
     sequence_number integer NOT NULL,
-    context_type varchar(50) NOT NULL CHECK (context_type IN ('message', 'file', 'tool_call', 'system')),
+    context_type varchar(50) NOT NULL,
     content text NOT NULL,
     metadata jsonb DEFAULT '{}',
     created_at timestamptz DEFAULT now(),
@@ -24,7 +24,7 @@ CREATE TABLE context_history (
 );
 CREATE TABLE codebase_snapshots (
     id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-    session_id uuid REFERENCES sessions(id) ON DELETE CASCADE,
+    session_id uuid NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
     file_path varchar(500) NOT NULL,
     content_hash varchar(64) NOT NULL,
     content text,
@@ -33,12 +33,12 @@ CREATE TABLE codebase_snapshots (
 );
 CREATE TABLE handoff_requests (
     id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-    session_id uuid REFERENCES sessions(id) ON DELETE CASCADE,
+    session_id uuid NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
     requesting_agent varchar(100) NOT NULL,
     target_agent varchar(100),
     request_type varchar(50) NOT NULL DEFAULT 'context_transfer',
     request_data jsonb DEFAULT '{}',
-    status varchar(50) NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'accepted', 'rejected', 'completed')),
+    status varchar(50) NOT NULL DEFAULT 'pending',
     created_at timestamptz DEFAULT now(),
     completed_at timestamptz
 );
@@ -46,7 +46,7 @@ CREATE INDEX idx_sessions_session_key ON sessions (session_key);
 CREATE INDEX idx_sessions_status ON sessions (status);
 CREATE INDEX idx_sessions_created_at ON sessions (created_at);
 CREATE INDEX idx_context_history_session_id ON context_history (session_id);
-CREATE INDEX idx_context_history_session_sequence ON context_history (session_id, sequence_number);
+CREATE INDEX idx_context_history_sequence ON context_history (session_id, sequence_number);
 CREATE INDEX idx_context_history_created_at ON context_history (created_at);
 CREATE INDEX idx_codebase_snapshots_session_id ON codebase_snapshots (session_id);
 CREATE INDEX idx_codebase_snapshots_file_path ON codebase_snapshots (file_path);

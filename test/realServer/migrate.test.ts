@@ -43,6 +43,21 @@ async function tablesAndColumns(client: Client): Promise<Map<string, string[]>> 
 	return new Map(rows.map(r => [r.table, r.columns]));
 }
 
+/** Valid, non-partial B-tree indexes whose key columns another such index of their table starts with. */
+async function repeatedIndexes(client: Client): Promise<string[]> {
+	const {rows} = await client.query<{name: string; repeated_by: string}>(`
+		WITH i AS (
+			SELECT ic.relname AS name, x.indrelid AS tab, x.indisunique AS uniq,
+			       (SELECT string_agg(pg_get_indexdef(x.indexrelid, k, true), ',' ORDER BY k) FROM generate_series(1, x.indnkeyatts) k) || ',' AS cols
+			  FROM pg_index x JOIN pg_class ic ON ic.oid = x.indexrelid JOIN pg_namespace n ON n.oid = ic.relnamespace
+			 WHERE n.nspname = 'public' AND x.indisvalid AND x.indpred IS NULL AND x.indexprs IS NULL
+			   AND ic.relam = (SELECT oid FROM pg_am WHERE amname = 'btree'))
+		SELECT a.name, b.name AS repeated_by FROM i a JOIN i b ON b.tab = a.tab AND b.name <> a.name AND NOT a.uniq
+		 WHERE left(b.cols, length(a.cols)) = a.cols ORDER BY 1, 2`);
+	// the spec names idx_performance_logs_operation, which idx_performance_logs_operation_created_at repeats: it stays
+	return rows.map(r => `${r.name} (repeated by ${r.repeated_by})`).filter(row => !row.startsWith('idx_performance_logs_operation (repeated by idx_performance_logs_operation_created_at'));
+}
+
 async function expectValidates(client: Client, when: string): Promise<void> {
 	const result = await validateDatabase(client);
 	const drift = result.differences.filter(d => d.severity !== 'info');
@@ -68,10 +83,14 @@ describe.concurrent('migrate on each state of the real server\'s databases', {ti
 				expect(await applyMigrations(client), 'second run').toEqual([]);
 				expect((await readMigrationStatus(client)).pending).toEqual([]);
 				await expectValidates(client, `after migrate on ${state}`);
+				expect(await repeatedIndexes(client), `indexes another index repeats, after migrate on ${state}`).toEqual([]);
 				for (const round of [1, 2]) {
 					const started = await tryStartupDdl(client);
 					expect(started, `server start ${round} after migrate on ${state}`).toEqual({ok: true});
 					await expectValidates(client, `after server start ${round} on ${state}`);
+					// the names of the server's indexes that another index repeats are taken (012): its start adds
+					// only indexes of its own that nothing else answers, none for writes to pay twice
+					expect(await repeatedIndexes(client), `indexes another index repeats, after server start ${round} on ${state}`).toEqual([]);
 				}
 
 				expect(await applyMigrations(client), 'migrate after the server started').toEqual([]);
@@ -264,6 +283,47 @@ for (const from of ['setup', 'compose-init-then-server', 'base-only'] as const) 
 }
 
 
+/** The four base tables as the catalog has them: columns (type, nullable, default), constraints, indexes. */
+async function baseTables(client: Client): Promise<Record<string, string[]>> {
+	const tables = ['sessions', 'context_history', 'codebase_snapshots', 'handoff_requests'];
+	const {rows: columns} = await client.query<{t: string; d: string}>(
+		`SELECT c.relname AS t, a.attname || ' ' || format_type(a.atttypid, a.atttypmod) || CASE WHEN a.attnotnull THEN ' NOT NULL' ELSE '' END
+		        || coalesce(' DEFAULT ' || pg_get_expr(d.adbin, d.adrelid), '') AS d
+		   FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+		   LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
+		  WHERE c.oid = ANY($1::regclass[]) ORDER BY 1, a.attnum`,
+		[tables],
+	);
+	const {rows: constraints} = await client.query<{t: string; d: string}>(
+		`SELECT conrelid::regclass::text AS t, contype::text || ' ' || pg_get_constraintdef(oid) AS d
+		   FROM pg_constraint WHERE conrelid = ANY($1::regclass[]) ORDER BY 1, 2`,
+		[tables],
+	);
+	const {rows: indexes} = await client.query<{t: string; d: string}>(
+		`SELECT tablename AS t, indexdef AS d FROM pg_indexes WHERE schemaname = 'public' AND tablename = ANY($1) ORDER BY 1, 2`,
+		[tables],
+	);
+	const result: Record<string, string[]> = {};
+	for (const row of [...columns, ...constraints, ...indexes]) (result[row.t] ??= []).push(row.d);
+	return result;
+}
+
+it('gives a new installation the base tables exactly as the handoff server creates them', async () => {
+	const fresh = await withDatabase(async client => {
+		await applyMigrations(client);
+		return baseTables(client);
+	});
+	const fromServerBase = await withDatabase(async client => {
+		await buildState(client, 'base-only', {rows: false}); // the server's own base tables (its scripts/init-db.sql)
+		await applyMigrations(client);
+		return baseTables(client);
+	});
+	expect(fresh).toEqual(fromServerBase);
+	expect(fresh['codebase_snapshots']).toContain('session_id uuid NOT NULL');
+	expect(fresh['handoff_requests']).toContain('session_id uuid NOT NULL');
+	expect(fresh['context_history']!.filter(d => d.startsWith('c CHECK'))).toEqual([]);
+});
+
 it('knows the twelve states', () => {
 	expect(realServerStates).toHaveLength(12);
 	expect(loadMigrations().map(m => m.file)).toContain('010_real_server.sql');
@@ -292,7 +352,7 @@ describe('a database migrated by the handoff-top before 010 (first revisions of 
 		}
 	});
 
-	it('takes 010 and 011 only, validates clean (the earlier revisions listed as info), and then lets the server start', async () => {
+	it('takes the migrations after 009 only, validates clean (the earlier revisions listed as info), and then lets the server start', async () => {
 		await withDatabase(async client => {
 			const old = earlier();
 			expect(old.map(m => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
@@ -300,7 +360,7 @@ describe('a database migrated by the handoff-top before 010 (first revisions of 
 			// The server could not start on that schema (the views): the bug this fixes.
 			expect(await tryStartupDdl(client)).toMatchObject({ok: false, code: '42P16'});
 			const applied = await applyMigrations(client);
-			expect(applied.map(m => m.file)).toEqual(['010_real_server.sql', '011_durable_wakeup.sql']);
+			expect(applied.map(m => m.file)).toEqual(['010_real_server.sql', '011_durable_wakeup.sql', '012_server_index_names.sql']);
 			const result = await validateDatabase(client);
 			expect(result.differences.filter(d => d.severity !== 'info')).toEqual([]);
 			expect(result.differences.filter(d => d.objectType === 'migration').map(d => d.name).sort()).toEqual([

@@ -70,10 +70,14 @@ describe('migrating a populated pre-enhancement database', () => {
 		expect(preview.length).toBeGreaterThan(0);
 	});
 
-	it('drops the base indexes that repeat another index of their table (009), and only those', async () => {
-		const indexes = async () =>
-			(await db().query(`SELECT indexname FROM pg_indexes WHERE schemaname = 'public' AND tablename IN ('sessions', 'context_history')`)).map(
-				row => row.indexname as string,
+	it('drops the base indexes that repeat another index of their table (009), and only those, and holds their names (012)', async () => {
+		const indexes = async (): Promise<Record<string, string>> =>
+			Object.fromEntries(
+				(
+					await db().query(
+						`SELECT indexname, regexp_replace(indexdef, '^.* USING ', '') AS def FROM pg_indexes WHERE schemaname = 'public' AND tablename IN ('sessions', 'context_history')`,
+					)
+				).map(row => [row.indexname as string, row.def as string]),
 			);
 		// the previous test left a migrated database; start again from the base schema
 		await db().query('DROP SCHEMA public CASCADE; CREATE SCHEMA public');
@@ -88,10 +92,14 @@ describe('migrating a populated pre-enhancement database', () => {
 		}
 
 		const after = await indexes();
-		expect(after).toContain('idx_sessions_session_key');
-		expect(after).not.toContain('idx_sessions_status'); // idx_sessions_status_last_activity leads with status
-		expect(after).not.toContain('idx_context_history_session_id');
-		expect(after).not.toContain('idx_context_history_session_sequence');
-		expect(after).toEqual(expect.arrayContaining(['idx_sessions_status_last_activity', 'context_history_session_id_sequence_number_key']));
+		// the only index on session_key stays an index; the repeated ones are gone, their names held by
+		// empty partial indexes (012) so that the handoff server's start does not create them again
+		expect(after.idx_sessions_session_key).toBe('btree (session_key)');
+		expect(after.idx_sessions_status).toBe('btree (status) WHERE false'); // idx_sessions_status_last_activity leads with status
+		expect(after.idx_context_history_session_id).toBe('btree (session_id) WHERE false');
+		expect(after.idx_context_history_sequence).toBe('btree (session_id, sequence_number) WHERE false');
+		expect(after).not.toHaveProperty('idx_context_history_session_sequence');
+		expect(after).toHaveProperty('idx_sessions_status_last_activity');
+		expect(after).toHaveProperty('context_history_session_id_sequence_number_key');
 	});
 });

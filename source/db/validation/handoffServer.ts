@@ -18,6 +18,7 @@ const shapesSchema = z.object({
 	indexes: z.record(z.string(), z.array(z.string())),
 	columns: z.record(z.string(), z.array(z.record(z.string(), z.union([z.string(), z.boolean(), z.null()])))),
 	absentConstraints: z.array(z.string()),
+	earlierSetup: z.object({columns: z.record(z.string(), z.array(z.record(z.string(), z.union([z.string(), z.boolean(), z.null()]))))}),
 });
 export type HandoffServerShapes = z.infer<typeof shapesSchema>;
 
@@ -61,11 +62,22 @@ function serverReason(difference: Difference, shapes: HandoffServerShapes): stri
 	return undefined;
 }
 
-/** The differences, with the handoff server's own shapes and objects as info. */
+/** A base table's shape from handoff-top's own first setup (001's first revision), or undefined. */
+function earlierSetupReason(difference: Difference, shapes: HandoffServerShapes): string | undefined {
+	const {kind, objectType, name, actual} = difference;
+	if (objectType === 'column' && kind === 'changed' && shapes.earlierSetup.columns[name]?.some(shape => sameShape(actual, shape))) {
+		return 'as handoff-top set up the table before it created the base tables as the handoff server does (001, first revision); handoff-top does not depend on it';
+	}
+
+	return undefined;
+}
+
+/** The differences, with the handoff server's own shapes and objects, and the shapes of handoff-top's first setup, as info. */
 export function classifyHandoffServer(differences: Difference[], shapes = loadHandoffServerShapes()): Difference[] {
 	return differences.map(difference => {
 		if (difference.severity === 'info') return difference;
-		const reason = serverReason(difference, shapes);
-		return reason ? {...difference, severity: 'info', hint: `handoff server: ${reason}`} : difference;
+		const server = serverReason(difference, shapes);
+		const hint = server ? `handoff server: ${server}` : earlierSetupReason(difference, shapes);
+		return hint ? {...difference, severity: 'info', hint} : difference;
 	});
 }
