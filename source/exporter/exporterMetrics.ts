@@ -41,66 +41,31 @@ export function createExporterMetrics(constantLabels: Record<string, string>) {
 	const registry = new client.Registry();
 	registry.setDefaultLabels(constantLabels);
 	const registers = [registry];
-	const up = new client.Gauge({name: 'handoff_top_up', help: '1 when the last read of the database succeeded, else 0', labelNames: ['database'], registers});
-	const lastSuccess = new client.Gauge({
-		name: 'handoff_top_last_success_timestamp_seconds',
-		help: 'When the database was last read successfully (Unix time)',
-		labelNames: ['database'],
-		registers,
-	});
-	const readDuration = new client.Gauge({
-		name: 'handoff_top_read_duration_seconds',
-		help: 'How long the last read of the database took',
-		labelNames: ['database'],
-		registers,
-	});
-	const sessions = new client.Gauge({
-		name: 'handoff_top_sessions',
-		help: 'Sessions by lifecycle state: active (neither dormant nor archived), dormant (not archived), archived',
-		labelNames: ['database', 'state'],
-		registers,
-	});
-	const sessionsByStatus = new client.Gauge({
-		name: 'handoff_top_sessions_by_status',
-		help: "Sessions by their status column ('other': statuses past the first 50)",
-		labelNames: ['database', 'status'],
-		registers,
-	});
-	const events = new client.Counter({
-		name: 'handoff_top_lifecycle_events_total',
-		help: 'Lifecycle events by type, counted by the event feed cursor (every row once)',
-		labelNames: ['database', 'event_type'],
-		registers,
-	});
-	const calls = new client.Counter({
-		name: 'handoff_top_operation_calls_total',
-		help: 'Calls logged in performance_logs, by operation',
-		labelNames: ['database', 'operation'],
-		registers,
-	});
-	const failures = new client.Counter({
-		name: 'handoff_top_operation_failures_total',
-		help: 'Failed calls logged in performance_logs, by operation',
-		labelNames: ['database', 'operation'],
-		registers,
-	});
+	const gauge = (name: string, help: string, labelNames: string[]) => new client.Gauge({name, help, labelNames, registers});
+	const counter = (name: string, help: string, labelNames: string[]) => new client.Counter({name, help, labelNames, registers});
+	const up = gauge('handoff_top_up', '1 when the last read of the database succeeded, else 0', ['database']);
+	const lastSuccess = gauge('handoff_top_last_success_timestamp_seconds', 'When the database was last read successfully (Unix time)', ['database']);
+	const readDuration = gauge('handoff_top_read_duration_seconds', 'How long the last read of the database took', ['database']);
+	const sessions = gauge(
+		'handoff_top_sessions',
+		'Sessions by lifecycle state: active (neither dormant nor archived), dormant (not archived), archived',
+		['database', 'state'],
+	);
+	const sessionsByStatus = gauge('handoff_top_sessions_by_status', "Sessions by their status column ('other': statuses past the first 50)", ['database', 'status']);
+	const events = counter('handoff_top_lifecycle_events_total', 'Lifecycle events by type, counted by the event feed cursor (every row once)', ['database', 'event_type']);
+	const calls = counter('handoff_top_operation_calls_total', 'Calls logged in performance_logs, by operation', ['database', 'operation']);
+	const failures = counter('handoff_top_operation_failures_total', 'Failed calls logged in performance_logs, by operation', ['database', 'operation']);
 	const duration = new RollupHistogram(
 		'handoff_top_operation_duration_seconds',
 		'Call latency by operation, in the latency rollups buckets (two per doubling, whole milliseconds)',
 	);
 	registry.registerMetric(duration as unknown as client.Metric);
-	const feedLag = new client.Gauge({
-		name: 'handoff_top_feed_lag_seconds',
-		help: 'How long committed lifecycle events have been held back by a running transaction (0: none)',
-		labelNames: ['database'],
-		registers,
-	});
-	const schema = new client.Gauge({
-		name: 'handoff_top_schema_state',
-		help: 'The schema classifier state (1 for the current one): current, outdated, changed (drift), newer, missing',
-		labelNames: ['database', 'state'],
-		registers,
-	});
+	const feedLag = gauge('handoff_top_feed_lag_seconds', 'How long committed lifecycle events have been held back by a running transaction (0: none)', ['database']);
+	const schema = gauge(
+		'handoff_top_schema_state',
+		'The schema classifier state (1 for the current one): current, outdated, changed (drift), newer, missing',
+		['database', 'state'],
+	);
 	const all = [up, lastSuccess, readDuration, sessions, sessionsByStatus, events, calls, failures, duration, feedLag, schema];
 
 	return {

@@ -137,6 +137,36 @@ describe('handoff-top exporter', () => {
 		expect(bad.status).not.toBe(0);
 	});
 
+	it('serves scrapes that overlap a running read with the result of that read', async () => {
+		const exporter = await startExporter(bin, ['--dsn', `alpha=${a().url}`]);
+		const locker = await a().connect();
+		try {
+			await until(async () => value(await samples(exporter.url), 'handoff_top_up', {database: 'alpha'}) === 1, 15_000, 'up');
+			// the next read waits for this lock (or gives up after the monitor's 1 s lock_timeout)
+			await locker.query('BEGIN');
+			await locker.query('LOCK TABLE handoff_top_migrations IN ACCESS EXCLUSIVE MODE');
+			const first = scrape(exporter.url);
+			await until(
+				async () =>
+					(await a().query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'handoff-top-exporter%' AND wait_event_type = 'Lock'`)).length === 1,
+				10_000,
+				'the read waiting for the lock',
+			);
+			const more = [scrape(exporter.url), scrape(exporter.url)];
+			await locker.query('COMMIT');
+			const texts = await Promise.all([first, ...more]);
+			// one read, one rendering: the same text to the millisecond of its read
+			expect(texts[1]).toBe(texts[0]);
+			expect(texts[2]).toBe(texts[0]);
+			expect(texts[0]).toContain('handoff_top_last_success_timestamp_seconds{database="alpha"}');
+		} finally {
+			await locker.query('ROLLBACK').catch(() => {});
+			await locker.end();
+			exporter.kill('SIGTERM');
+			await exited(exporter);
+		}
+	});
+
 	it('reads as the least-privilege monitor role', async () => {
 		const role = `ht_exporter_${randomBytes(4).toString('hex')}`;
 		const admin = await a().connect();
