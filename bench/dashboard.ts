@@ -111,6 +111,10 @@ function screens(): Array<{screen: string; target: string; limitMs: number; quer
 			{file: 'exporter_sessions', note: 'every session, by status'},
 			{file: 'lifecycle_feed_lag'},
 		]},
+		{screen: 'exporter, first scrape of a database', target: 'once per database (statement_timeout 5 s)', limitMs: 5000, queries: [
+			{file: 'exporter_event_counts', params: () => [null], note: "the database's own count of lifecycle rows"},
+			{file: 'exporter_operation_calls', params: () => [null, 10], note: 'the edge only'},
+		]},
 	];
 }
 
