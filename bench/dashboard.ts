@@ -99,6 +99,22 @@ function screens(): Array<{screen: string; target: string; limitMs: number; quer
 			{file: 'metric_series', params: ctx => ['active_sessions', null, new Date(ctx.now.getTime() - 3_600_000), ctx.now, 100]},
 		]},
 		{screen: '6 schema', target: '≤ 50 ms', limitMs: 50, queries: [{file: '../runner/tracking_table_exists'}, {file: '../runner/applied_migrations'}]},
+		// handoff-top exporter (source/exporter/databaseCollector.ts): every statement of one scrape of one database,
+		// 15 s after the previous one (the counters' cursors where that scrape left them)
+		{screen: 'exporter scrape (one database)', target: '≤ 50 ms', limitMs: 50, queries: [
+			{file: '../runner/tracking_table_exists'},
+			{file: '../runner/applied_migrations'},
+			{file: 'lifecycle_feed_server'},
+			{file: 'lifecycle_feed_system'},
+			{file: 'exporter_event_counts', params: ctx => [ctx.cursor.xid], note: 'lifecycle rows since the previous horizon'},
+			{file: 'exporter_operation_calls', params: ctx => [new Date(ctx.now.getTime() - 25_000), 10], note: '15 s of calls'},
+			{file: 'exporter_sessions', note: 'every session, by status'},
+			{file: 'lifecycle_feed_lag'},
+		]},
+		{screen: 'exporter, first scrape of a database', target: 'once per database (statement_timeout 5 s)', limitMs: 5000, queries: [
+			{file: 'exporter_event_counts', params: () => [null], note: "the database's own count of lifecycle rows"},
+			{file: 'exporter_operation_calls', params: () => [null, 10], note: 'the edge only'},
+		]},
 	];
 }
 

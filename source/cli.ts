@@ -27,6 +27,10 @@ const help = `
                   --backup-dir DIR, --no-wait exits 8 instead of waiting for another runner)
     validate      Compare the database with the expected schema (--json; exit 4 on drift)
     sweep         Run the lifecycle sweep once (--dry-run, --limit N per action, --json)
+    exporter      Serve Prometheus metrics at http://HOST:PORT/metrics (--listen HOST:PORT,
+                  default 127.0.0.1:10280; --dsn repeatable, NAME=URL sets the database
+                  label; --label NAME=VALUE repeatable; --state FILE keeps the counters
+                  across restarts)
 
   Options
     --help        Show this help
@@ -54,7 +58,22 @@ const commands: Record<string, () => Promise<CommandModule>> = {
 	migrate: async () => import('./commands/migrate.js'),
 	validate: async () => import('./commands/validate.js'),
 	sweep: async () => import('./commands/sweep.js'),
+	exporter: async () => import('./commands/exporter.js'),
 };
+
+/** Repeatable flags: only the exporter takes several; for every other command one value, as a string. */
+function singleValues(name: string | undefined, flags: Record<string, unknown>): Record<string, unknown> {
+	if (name === 'exporter') return flags;
+	const result = {...flags};
+	for (const flag of ['dsn', 'label'] as const) {
+		const values = flags[flag];
+		if (!Array.isArray(values)) continue;
+		if (values.length > 1) throw new CliError(`--${flag} given more than once (only the exporter takes several)`, exitCodes.usage);
+		result[flag] = values[0];
+	}
+
+	return result;
+}
 
 // Error lines are inert (source/text/inert.ts): a server's message can quote a hostile value.
 function fail(error: unknown): number {
@@ -76,7 +95,10 @@ export async function main(argv: string[]): Promise<void> {
 		allowUnknownFlags: false,
 		// Every command's flags, declared once; each command checks the ones it uses.
 		flags: {
-			dsn: {type: 'string'},
+			dsn: {type: 'string', isMultiple: true},
+			label: {type: 'string', isMultiple: true},
+			listen: {type: 'string'},
+			state: {type: 'string'},
 			json: {type: 'boolean'},
 			dryRun: {type: 'boolean'},
 			write: {type: 'boolean'},
@@ -98,13 +120,20 @@ export async function main(argv: string[]): Promise<void> {
 		},
 	});
 	const [name, ...args] = cli.input;
+	// meow answers a lone --help itself; after a command (handoff-top exporter --help) it is ours: usage, exit 0, nothing else runs
+	if ((cli.flags as Record<string, unknown>)['help'] === true) {
+		process.stdout.write(`${cli.help}\n`);
+		process.exitCode = exitCodes.ok;
+		return;
+	}
+
 	let code: number;
 	try {
 		// No command: the monitor (which prints a snapshot when stdout is not a terminal).
 		const load = commands[name ?? 'monitor'];
 		if (!load) throw new CliError(`unknown command '${name}' (see handoff-top --help)`, exitCodes.usage);
 		const command = await load();
-		code = await command.run({args, flags: cli.flags});
+		code = await command.run({args, flags: singleValues(name, cli.flags)});
 	} catch (error) {
 		code = fail(error);
 	}

@@ -195,6 +195,23 @@ const coverage: Entry[] = [
 		covered: [{file: 'test/commands/snapshot.test.ts', contains: "['snapshot', '--json'"}],
 	},
 	{
+		command: /^handoff-top exporter \[/,
+		why: 'the synopsis: every flag is run by the exporter tests',
+		covered: [
+			{file: 'test/exporter/exporter.test.ts', contains: "'--label', 'env=test'"},
+			{file: 'test/exporter/exporter.test.ts', contains: "'--state', state"},
+			{file: 'test/exporter/exporterHelpers.ts', contains: "'--listen', '127.0.0.1:0'"},
+		],
+	},
+	{
+		command: /^promtool (check|test) rules examples\/prometheus\/handoff-top\.rules(\.test)?\.yml$/,
+		why: 'promtool on the alerting rules and their unit tests',
+		covered: [
+			{file: 'test/exporter/prometheus.test.ts', contains: "['check', 'rules', rules]"},
+			{file: 'test/exporter/prometheus.test.ts', contains: "['test', 'rules', path.join(examples, 'handoff-top.rules.test.yml')]"},
+		],
+	},
+	{
 		command: /^handoff-top --dsn \S+ \[--interval/,
 		why: 'the synopsis: the monitor is run in a real terminal by its end-to-end test',
 		covered: [{file: 'test/e2e/monitor.test.ts', contains: '--dsn'}],
