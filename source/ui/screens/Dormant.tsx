@@ -43,8 +43,9 @@ export function Dormant(props: ScreenProps) {
 	const limit = 200;
 	const list = usePoll(async () => data.dormantSessions({limit}), String(limit), ui.interval);
 	const rows = list.data ?? [];
-	const selection = useSelection('dormant.selected', rows.length, Math.max(1, props.height - 2));
-	const current = rows[selection.selected];
+	const selection = useSelection('dormant.selected', rows.map(row => row.id), Math.max(1, props.height - 2));
+	// the selected session by id: Enter, r and a act on it even when the list re-sorted since the last frame
+	const current = rows.find(row => row.id === selection.selectedId);
 	useKeymap(
 		['list', 'dormant'],
 		{

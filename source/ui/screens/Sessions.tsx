@@ -61,13 +61,16 @@ export function Sessions(props: ScreenProps) {
 	const [detailId, setDetailId] = useRemembered<string | undefined>('sessions.detail', undefined);
 	const pageSize = Math.max(1, props.height - 2);
 	const [total, setTotal] = useRemembered('sessions.total', 0);
-	const selection = useSelection('sessions.selected', total, pageSize);
+	// The page on screen (it stays while the next one loads) and where it starts.
+	const [loaded, setLoaded] = useRemembered<{ids: string[]; offset: number}>('sessions.loaded', {ids: [], offset: 0});
+	const selection = useSelection('sessions.selected', loaded.ids, pageSize, {base: loaded.offset, count: total});
 	const offset = Math.floor(selection.selected / pageSize) * pageSize;
 	const page = usePoll(
 		async () => {
 			const result = await data.sessionsPage({sort, ...(status ? {status} : {}), limit: pageSize, offset});
 			setTotal(result.total);
-			return result;
+			setLoaded({ids: result.rows.map(row => row.id), offset});
+			return {...result, offset};
 		},
 		`${sort}|${status ?? ''}|${pageSize}|${offset}`,
 		ui.interval,
@@ -79,14 +82,14 @@ export function Sessions(props: ScreenProps) {
 		['list', 'sessions'],
 		{
 			...selection.handlers,
+			// the selected session by id, wherever the last refresh moved it
 			open: () => {
-				const row = rows[selection.selected - offset];
-				if (row) setDetailId(row.id);
+				if (selection.selectedId) setDetailId(selection.selectedId);
 			},
 			sort: () => setSort(sessionSorts[(sessionSorts.indexOf(sort) + 1) % sessionSorts.length]!),
 			cycleStatus: () => {
 				setStatus(statusFilters[(statusFilters.indexOf(status as (typeof statusFilters)[number]) + 1) % statusFilters.length]);
-				selection.setSelected(0);
+				selection.restart();
 			},
 			filter: () =>
 				ui.prompt({
@@ -94,7 +97,7 @@ export function Sessions(props: ScreenProps) {
 					initial: '',
 					onSubmit: text => {
 						setStatus(text.trim() === '' ? undefined : text.trim().toLowerCase());
-						selection.setSelected(0);
+						selection.restart();
 					},
 				}),
 			clearFilter: () => setStatus(undefined),
@@ -136,7 +139,7 @@ export function Sessions(props: ScreenProps) {
 				keys={rows.map(row => row.id)}
 				width={props.width}
 				height={props.height - 1}
-				selected={selection.selected - offset}
+				selected={selection.selected - (page.data?.offset ?? offset)}
 				empty={page.loading ? 'loading…' : page.error && !page.data ? `cannot load: ${page.error}` : 'no sessions'}
 			/>
 		</Box>
