@@ -4,6 +4,7 @@
 import meow from 'meow';
 import {CliError, exitCodes} from './exitCodes.js';
 import {inert, inertLines} from './text/inert.js';
+import {helpRequest, usageOf} from './usage.js';
 
 const help = `
   Usage
@@ -71,9 +72,21 @@ function fail(error: unknown): number {
 }
 
 export async function main(argv: string[]): Promise<void> {
+	// --help and --version answer before anything else is checked, connected or started, whatever else is given.
+	const asked = helpRequest(argv);
+	if (asked.help && asked.command !== undefined) {
+		const usage = usageOf(asked.command);
+		if (usage) {
+			process.stdout.write(usage);
+			process.exitCode = 0;
+			return;
+		}
+	}
+
 	const cli = meow(help, {
 		importMeta: import.meta,
-		argv,
+		// meow answers --help and --version only when alone: here they answer with anything
+		argv: asked.help && asked.command === undefined ? ['--help'] : asked.version && !asked.help ? ['--version'] : argv,
 		allowUnknownFlags: false,
 		// Every command's flags, declared once; each command checks the ones it uses.
 		flags: {
