@@ -25,9 +25,10 @@ function columnsFor(events: LifecycleEvent[]): Column[] {
 	return [
 		{header: 'time', width: 8},
 		{header: 'event', width: event},
-		{header: 'session', width: 18},
-		{header: 'agents', width: 16},
-		{header: 'details', width: 10, grow: true},
+		// cut first: details, then agents, then the session key
+		{header: 'session', width: 12, cut: 3},
+		{header: 'agents', width: 10, cut: 2},
+		{header: 'details', width: 10, grow: true, cut: 1},
 	];
 }
 

@@ -15,9 +15,10 @@ import {useTheme} from '../theme.js';
 import type {ScreenProps} from './types.js';
 
 const columns: Column[] = [
-	{header: 'metric', width: 22},
-	{header: 'labels', width: 16, grow: true},
-	{header: 'type', width: 9},
+	// cut first: the labels, then the name
+	{header: 'metric', width: 14, cut: 2},
+	{header: 'labels', width: 10, grow: true, cut: 1},
+	{header: 'type', width: 7, cut: 3},
 	{header: 'value', width: 9, align: 'right'},
 	{header: 'seen', width: 8, align: 'right'},
 ];

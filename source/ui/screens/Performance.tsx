@@ -15,7 +15,7 @@ import {useTheme} from '../theme.js';
 import type {ScreenProps} from './types.js';
 
 const columns: Column[] = [
-	{header: 'operation', width: 16, grow: true},
+	{header: 'operation', width: 12, grow: true},
 	{header: 'calls', width: 6, align: 'right'},
 	{header: 'ok', width: 7, align: 'right'},
 	{header: 'avg', width: 7, align: 'right'},

@@ -16,8 +16,8 @@ const differenceKey = (d: Difference) => `${d.kind}:${d.objectType}:${d.name}`;
 const columns: Column[] = [
 	{header: 'severity', width: 8},
 	{header: 'kind', width: 7},
-	{header: 'object', width: 10},
-	{header: 'name', width: 20, grow: true},
+	{header: 'object', width: 8, cut: 2},
+	{header: 'name', width: 20, grow: true, cut: 1},
 ];
 
 function differenceCells(d: Difference): Cell[] {

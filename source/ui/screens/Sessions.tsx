@@ -22,9 +22,10 @@ const sortLabels: Record<SessionSort, string> = {
 };
 
 const columns: Column[] = [
-	{header: 'session', width: 14, grow: true},
-	{header: 'agents', width: 16},
-	{header: 'status', width: 10},
+	// cut first: agents, then the session key
+	{header: 'session', width: 14, grow: true, cut: 2},
+	{header: 'agents', width: 12, cut: 1},
+	{header: 'status', width: 8, cut: 3},
 	{header: 'idle', width: 5, align: 'right'},
 	{header: 'active', width: 7, align: 'right'},
 	{header: 'created', width: 7, align: 'right'},
@@ -84,7 +85,8 @@ export function Sessions(props: ScreenProps) {
 			...selection.handlers,
 			// the selected session by id, wherever the last refresh moved it
 			open: () => {
-				if (selection.selectedId) setDetailId(selection.selectedId);
+				const id = selection.selectedId ?? rows[selection.selected - (page.data?.offset ?? offset)]?.id; // (or the row the › is on while its page loads)
+				if (id) setDetailId(id);
 			},
 			sort: () => setSort(sessionSorts[(sessionSorts.indexOf(sort) + 1) % sessionSorts.length]!),
 			cycleStatus: () => {
