@@ -4,6 +4,7 @@
 import meow from 'meow';
 import {CliError, exitCodes} from './exitCodes.js';
 import {inert, inertLines} from './text/inert.js';
+import {helpRequest, usageOf} from './usage.js';
 
 const help = `
   Usage
@@ -13,7 +14,8 @@ const help = `
     (none)        The interactive monitor (a snapshot when stdout is not a terminal):
                   --interval S (default 2, at least 0.5), --write allows archive,
                   reactivate, sweep and migrate from the UI, --no-color, --threshold %,
-                  --window 1h|6h|24h, --screen events|sessions|dormant|performance|metrics|schema
+                  --window 1h|6h|24h, --screen events|sessions|dormant|performance|metrics|schema,
+                  --since 10m|ISO time (Live events from then; else the newest events, then live)
     monitor       The same, by name
     schema        Print the complete schema as one SQL file (for psql -f)
     tail          Print lifecycle events as they happen, one per line (--json, --since 10m|ISO time)
@@ -89,9 +91,21 @@ function fail(error: unknown): number {
 }
 
 export async function main(argv: string[]): Promise<void> {
+	// --help and --version answer before anything else is checked, connected or started, whatever else is given.
+	const asked = helpRequest(argv);
+	if (asked.help && asked.command !== undefined) {
+		const usage = usageOf(asked.command);
+		if (usage) {
+			process.stdout.write(usage);
+			process.exitCode = 0;
+			return;
+		}
+	}
+
 	const cli = meow(help, {
 		importMeta: import.meta,
-		argv,
+		// meow answers --help and --version only when alone: here they answer with anything
+		argv: asked.help && asked.command === undefined ? ['--help'] : asked.version && !asked.help ? ['--version'] : argv,
 		allowUnknownFlags: false,
 		// Every command's flags, declared once; each command checks the ones it uses.
 		flags: {

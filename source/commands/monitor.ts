@@ -43,6 +43,7 @@ export async function run({args, flags}: CommandInput): Promise<number> {
 		threshold: flags['threshold'],
 		window: flags['window'],
 		screen: flags['screen'],
+		since: flags['since'],
 	};
 	const given = Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined));
 	parseMonitorOptions(given); // bad flags answer the same with or without a terminal

@@ -1,9 +1,15 @@
-// Aligned plain-text tables for snapshot: numbers right-aligned, the widest
-// flexible column truncated with '…' so a row fits the width (80 by default).
+// Aligned plain-text tables for snapshot: columns as wide as their content,
+// numbers right-aligned and never cut; when a row does not fit the width (80 by
+// default) the least useful flexible column is cut first, with '…'.
 // Every cell is made inert (source/text/inert.ts) before it is measured or cut.
 import {inert} from '../text/inert.js';
 
-export type Column = {header: string; align?: 'left' | 'right'; /** may be truncated to fit */ flexible?: boolean};
+export type Column = {
+	header: string;
+	align?: 'left' | 'right';
+	/** May be cut to fit: a number orders the cuts (lowest first, down to 6 characters before the next); true is 1. */
+	flexible?: boolean | number;
+};
 
 function truncate(text: string, width: number): string {
 	if (text.length <= width) return text;
@@ -16,16 +22,15 @@ export function textTable(columns: Column[], given: string[][], maxWidth = 80): 
 	const widths = columns.map((column, i) => Math.max(column.header.length, ...rows.map(row => (row[i] ?? '').length)));
 	const gap = 2;
 	let total = widths.reduce((sum, w) => sum + w, 0) + gap * (columns.length - 1);
-	// Shrink flexible columns, widest first, down to 6 characters each.
-	while (total > maxWidth) {
-		let widest = -1;
-		for (const [i, column] of columns.entries()) {
-			if (column.flexible && widths[i]! > 6 && (widest === -1 || widths[i]! > widths[widest]!)) widest = i;
-		}
-
-		if (widest === -1) break;
-		const cut = Math.min(total - maxWidth, widths[widest]! - 6);
-		widths[widest]! -= cut;
+	// Cut flexible columns in their order (the same order: widest first), down to 6 characters each.
+	const order = columns
+		.map((column, i) => ({i, rank: column.flexible === true ? 1 : typeof column.flexible === 'number' ? column.flexible : undefined}))
+		.filter((c): c is {i: number; rank: number} => c.rank !== undefined)
+		.sort((a, b) => a.rank - b.rank || widths[b.i]! - widths[a.i]!);
+	for (const {i} of order) {
+		if (total <= maxWidth) break;
+		const cut = Math.max(0, Math.min(total - maxWidth, widths[i]! - 6));
+		widths[i]! -= cut;
 		total -= cut;
 	}
 

@@ -99,6 +99,8 @@ export type EventFeedOptions = {
 	connect: () => Promise<pg.Client>;
 	/** 'now' (default): events committed before start are not replayed. A Date: from the first event created at or after it. */
 	start?: Date | 'now';
+	/** With a 'now' start: first deliver the newest this many events committed before it (default 0), in order, then the live ones. */
+	history?: number;
 	onEvents(batch: LifecycleEvent[]): void;
 	onStatus(status: FeedStatus): void;
 	/** Safety poll and liveness check (default 2000 ms). */
@@ -191,6 +193,8 @@ export function createEventFeed(options: EventFeedOptions): EventFeed {
 	let startSnapshot: string | undefined;
 	/** Only events created at or after this (--since; or after a resume by time). */
 	let since = options.start instanceof Date ? options.start : undefined;
+	/** Events from before a 'now' start still to deliver (once). */
+	let history = since ? 0 : Math.max(0, Math.floor(options.history ?? 0));
 	/** The newest created_at delivered: where a resume by time starts. */
 	let lastCreatedAt: Date | undefined;
 	/** The server of the previous connection. */
@@ -289,6 +293,23 @@ export function createEventFeed(options: EventFeedOptions): EventFeed {
 		} else {
 			cursor = {xid: row.xmin, seq: '0'};
 			startSnapshot = row.snapshot;
+			if (history > 0) {
+				const wanted = history;
+				history = 0; // once: a reconnect resumes from the cursor
+				const old = await withTimeout(c.query(sqlText('queries/lifecycle_feed_history'), [row.snapshot, wanted]));
+				deliver(old.rows.map(r => lifecycleEventRow.parse(r)).reverse());
+			}
+		}
+	}
+
+	function deliver(batch: LifecycleEvent[]): void {
+		if (batch.length === 0) return;
+		for (const event of batch) if (!lastCreatedAt || event.createdAt > lastCreatedAt) lastCreatedAt = event.createdAt;
+		delivered += batch.length;
+		try {
+			options.onEvents(batch);
+		} catch {
+			// the consumer's error must not replay or drop events
 		}
 	}
 
@@ -303,14 +324,7 @@ export function createEventFeed(options: EventFeedOptions): EventFeed {
 		const last = batch[batch.length - 1]!;
 		cursor = {xid: last.xid, seq: last.seq};
 		if (startSnapshot && BigInt(last.xid) >= snapshotXmax(startSnapshot)) startSnapshot = undefined;
-		for (const event of batch) if (!lastCreatedAt || event.createdAt > lastCreatedAt) lastCreatedAt = event.createdAt;
-		delivered += batch.length;
-		try {
-			options.onEvents(batch);
-		} catch {
-			// the consumer's error must not replay or drop events
-		}
-
+		deliver(batch);
 		return batch.length;
 	}
 

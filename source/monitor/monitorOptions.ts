@@ -1,7 +1,7 @@
 // The monitor's options, checked with zod before Ink and React load, so a bad
 // flag answers at once with a usage error.
 import {z} from 'zod';
-import {dsnSchema, thresholdFlag, windowFlag} from '../commands/commandOptions.js';
+import {dsnSchema, sinceSchema, thresholdFlag, windowFlag} from '../commands/commandOptions.js';
 import {CliError, exitCodes} from '../exitCodes.js';
 import {chartWindowNames, type ChartWindow} from '../queries/common.js';
 
@@ -30,6 +30,8 @@ const monitorOptionsSchema = z.object({
 	color: z.boolean().default(true),
 	threshold: thresholdFlag,
 	window: windowFlag,
+	/** Live events from this time on (else the newest screenful before start, then live). */
+	since: sinceSchema.optional(),
 	screen: z
 		.string()
 		.optional()

@@ -15,7 +15,7 @@ import {TitleBar} from './components/TitleBar.js';
 import {minimumSize, TooSmall} from './components/TooSmall.js';
 import {type Ui, UiContext, useConnectionStatus, useServices} from './context.js';
 import {useEventBuffer} from './hooks/useEventBuffer.js';
-import {useKeymap, useRawInput} from './hooks/useKeymap.js';
+import {createKeyRouter, KeyRouterContext, useKeymap, useRawInput} from './hooks/useKeymap.js';
 import {usePoll} from './hooks/usePoll.js';
 import {useTerminalSize} from './hooks/useTerminalSize.js';
 import type {Scope} from './keymap.js';
@@ -39,9 +39,11 @@ export type AppProps = {
 	onQuit?: () => void;
 };
 
+type PromptState = {label: string; text: string; initial: string; onChange?(text: string): void; onSubmit(text: string): void};
+
 type Modal =
 	| {kind: 'help'}
-	| {kind: 'prompt'; label: string; text: string; initial: string; onChange?(text: string): void; onSubmit(text: string): void}
+	| ({kind: 'prompt'} & PromptState)
 	| {kind: 'confirm'; question: string; onYes(): void}
 	| undefined;
 
@@ -82,9 +84,47 @@ export function App(props: AppProps) {
 		exit();
 	}, [exit, props.onQuit]);
 
+	// One reader of the keyboard; an open prompt takes every key press, even the rest of the read that opened it.
+	const router = useRef(createKeyRouter()).current;
+	const promptState = useRef<PromptState | undefined>(undefined);
+	const quitRef = useRef(quit);
+	quitRef.current = quit;
+	const promptKey = useCallback((input: string, key: Key) => {
+		const current = promptState.current;
+		if (!current) return;
+		const close = () => {
+			promptState.current = undefined;
+			router.capture = undefined;
+			setModal(undefined);
+		};
+		const edit = (text: string) => {
+			promptState.current = {...current, text};
+			setModal({kind: 'prompt', ...current, text});
+			current.onChange?.(text);
+		};
+		if (key.return) {
+			close();
+			current.onSubmit(current.text);
+		} else if (key.escape) {
+			close();
+			current.onChange?.(current.initial);
+		} else if (key.backspace || key.delete) {
+			edit(current.text.slice(0, -1));
+		} else if (key.ctrl && input === 'c') {
+			quitRef.current();
+		} else if (input && !key.ctrl && !key.meta && !key.tab && !key.upArrow && !key.downArrow) {
+			// printable characters only: a control character never lands in the text
+			// eslint-disable-next-line no-control-regex
+			const printable = input.replaceAll(/[\u0000-\u001F\u007F-\u009F]/g, '');
+			if (printable) edit(`${current.text}${printable}`.slice(0, 60));
+		}
+	}, [router]);
 	const prompt = useCallback<Ui['prompt']>(options => {
-		setModal({kind: 'prompt', label: options.label, text: options.initial, initial: options.initial, onChange: options.onChange, onSubmit: options.onSubmit});
-	}, []);
+		promptState.current = {label: options.label, text: options.initial, initial: options.initial, onChange: options.onChange, onSubmit: options.onSubmit};
+		router.capture = promptKey;
+		setModal({kind: 'prompt', ...promptState.current});
+	}, [router, promptKey]);
+	useRawInput(router.dispatch, true);
 
 	const requestAction = useCallback<Ui['requestAction']>(
 		(action: ActionRequest, after?: () => void) => {
@@ -183,8 +223,9 @@ export function App(props: AppProps) {
 			slower: () => step(1),
 		},
 		!tooSmall && modal === undefined,
+		router,
 	);
-	useKeymap(['help'], {close: () => setModal(undefined)}, !tooSmall && modal?.kind === 'help');
+	useKeymap(['help'], {close: () => setModal(undefined)}, !tooSmall && modal?.kind === 'help', router);
 	useKeymap(
 		['confirm'],
 		{
@@ -199,28 +240,9 @@ export function App(props: AppProps) {
 			},
 		},
 		!tooSmall && modal?.kind === 'confirm',
+		router,
 	);
-	useRawInput((input: string, key: Key) => {
-		if (modal?.kind !== 'prompt') return;
-		if (key.return) {
-			setModal(undefined);
-			modal.onSubmit(modal.text);
-		} else if (key.escape) {
-			setModal(undefined);
-			modal.onChange?.(modal.initial);
-		} else if (key.backspace || key.delete) {
-			const text = modal.text.slice(0, -1);
-			setModal({...modal, text});
-			modal.onChange?.(text);
-		} else if (input && !key.ctrl && !key.meta && !key.tab && !key.upArrow && !key.downArrow) {
-			const text = `${modal.text}${input}`.slice(0, 60);
-			setModal({...modal, text});
-			modal.onChange?.(text);
-		} else if (key.ctrl && input === 'c') {
-			quit();
-		}
-	}, !tooSmall && modal?.kind === 'prompt');
-	useKeymap(['tooSmall'], {quit}, tooSmall);
+	useKeymap(['tooSmall'], {quit}, tooSmall, router);
 
 	if (tooSmall) return <TooSmall columns={columns} rows={rows} />;
 
@@ -243,30 +265,32 @@ export function App(props: AppProps) {
 					? {kind: 'message', ...message}
 					: {kind: 'hint', scopes: screenScopes[screen]};
 	return (
-		<UiContext.Provider value={ui}>
-			<Box flexDirection="column" width={columns} height={rows - 1} overflow="hidden">
-				<TitleBar screen={screen} intervalMs={intervalMs} write={props.write} width={columns} />
-				<RatesBar counts={counts.data} stale={counts.error !== undefined && counts.data !== undefined} width={columns} />
-				<StatusLine status={status} width={columns} schemaCurrent={schemaCurrent} />
-				<Box flexDirection="column" height={bodyHeight} overflow="hidden">
-					{modal?.kind === 'help' ? (
-						<Help scopes={[...screenScopes[screen], ...(screen === 'events' ? [] : (['list'] as Scope[]))]} width={columns} height={bodyHeight} />
-					) : screen === 'events' ? (
-						<LiveEvents {...screenProps} view={eventView} paused={paused} setPaused={setPaused} />
-					) : screen === 'sessions' ? (
-						<Sessions {...screenProps} />
-					) : screen === 'dormant' ? (
-						<Dormant {...screenProps} />
-					) : screen === 'performance' ? (
-						<Performance {...screenProps} defaultWindow={props.window} />
-					) : screen === 'metrics' ? (
-						<Metrics {...screenProps} defaultWindow={props.window} />
-					) : (
-						<Schema {...screenProps} />
-					)}
+		<KeyRouterContext.Provider value={router}>
+			<UiContext.Provider value={ui}>
+				<Box flexDirection="column" width={columns} height={rows - 1} overflow="hidden">
+					<TitleBar screen={screen} intervalMs={intervalMs} write={props.write} width={columns} />
+					<RatesBar counts={counts.data} stale={counts.error !== undefined && counts.data !== undefined} width={columns} />
+					<StatusLine status={status} width={columns} schemaCurrent={schemaCurrent} />
+					<Box flexDirection="column" height={bodyHeight} overflow="hidden">
+						{modal?.kind === 'help' ? (
+							<Help scopes={[...screenScopes[screen], ...(screen === 'events' ? [] : (['list'] as Scope[]))]} width={columns} height={bodyHeight} />
+						) : screen === 'events' ? (
+							<LiveEvents {...screenProps} view={eventView} paused={paused} setPaused={setPaused} />
+						) : screen === 'sessions' ? (
+							<Sessions {...screenProps} />
+						) : screen === 'dormant' ? (
+							<Dormant {...screenProps} />
+						) : screen === 'performance' ? (
+							<Performance {...screenProps} defaultWindow={props.window} />
+						) : screen === 'metrics' ? (
+							<Metrics {...screenProps} defaultWindow={props.window} />
+						) : (
+							<Schema {...screenProps} />
+						)}
+					</Box>
+					<Footer content={footer} width={columns} />
 				</Box>
-				<Footer content={footer} width={columns} />
-			</Box>
-		</UiContext.Provider>
+			</UiContext.Provider>
+		</KeyRouterContext.Provider>
 	);
 }

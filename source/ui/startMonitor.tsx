@@ -20,6 +20,9 @@ import {createTheme, ThemeContext} from './theme.js';
 const enterAlternateScreen = '\u001B[?1049h\u001B[H';
 const leaveAlternateScreen = '\u001B[?25h\u001B[?1049l';
 
+/** Events shown on opening Live events: more than any screen's rows. */
+const historyOnOpen = 200;
+
 export async function startMonitor(
 	options: MonitorOptions & {
 		color: boolean;
@@ -43,6 +46,9 @@ export async function startMonitor(
 		if (feed) return;
 		feed = createEventFeed({
 			connect: connectMonitor('-feed'),
+			// Live events opens on what happened last: the newest screenful before start (or all since --since), then live
+			start: options.since ?? 'now',
+			history: historyOnOpen,
 			onEvents: batch => hub.publish(batch),
 			onStatus: next => status.set({...status.get(), feed: {...next, at: Date.now()}}),
 		});

@@ -19,7 +19,7 @@ async function client(): Promise<pg.Client> {
 	return c;
 }
 
-function follow(options: {start?: Date | 'now'; pollIntervalMs?: number; batchLimit?: number} = {}) {
+function follow(options: {start?: Date | 'now'; history?: number; pollIntervalMs?: number; batchLimit?: number} = {}) {
 	const events: LifecycleEvent[] = [];
 	const statuses: FeedStatus[] = [];
 	const feed = createEventFeed({
@@ -45,6 +45,28 @@ let counter = 0;
 const key = (prefix: string) => `${prefix}-${++counter}-${Date.now()}`;
 
 describe('event feed', () => {
+	it('with history, first delivers the newest events committed before a now start, in order, then the live ones: no duplicate, no gap', async () => {
+		const before = [key('old'), key('old'), key('old'), key('old')];
+		for (const k of before) await db().query(`INSERT INTO sessions (session_key, agent_from) VALUES ($1, 'a')`, [k]);
+		// a transaction open across the start commits after it: live, not history
+		const open = await client();
+		const kOpen = key('open');
+		await open.query('BEGIN');
+		await open.query(`INSERT INTO sessions (session_key, agent_from) VALUES ($1, 'a')`, [kOpen]);
+		const {feed, events} = follow({history: 3, pollIntervalMs: 100});
+		await feed.start();
+		expect(events.map(e => e.sessionKey)).toEqual(before.slice(1));
+		const kAfter = key('after');
+		await db().query(`INSERT INTO sessions (session_key, agent_from) VALUES ($1, 'a')`, [kAfter]);
+		await open.query('COMMIT');
+		await until(() => events.some(e => e.sessionKey === kOpen) && events.some(e => e.sessionKey === kAfter));
+		await new Promise(resolve => setTimeout(resolve, 300));
+		const keys = events.map(e => e.sessionKey);
+		expect(keys.slice(0, 3)).toEqual(before.slice(1));
+		expect(keys.slice(3).sort()).toEqual([kAfter, kOpen].sort());
+		expect(new Set(events.map(e => e.id)).size).toBe(events.length);
+	});
+
 	it("starts at the head with 'now' and delivers new events only", async () => {
 		await db().query(`INSERT INTO sessions (session_key, agent_from) VALUES ($1, 'a')`, [key('before')]);
 		const {feed, events, statuses} = follow({pollIntervalMs: 200});

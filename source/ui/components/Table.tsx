@@ -1,16 +1,44 @@
 import {Box} from 'ink';
 import {Text} from './Text.js';
 import {cell} from '../format.js';
+import {inert} from '../../text/inert.js';
 import {useTheme} from '../theme.js';
 
-export type Column = {header: string; width: number; align?: 'left' | 'right'; grow?: boolean};
+/**
+ * A column. Widths follow the content: each column is as wide as its widest
+ * cell (or header); room left over goes to the `grow` column. When the row does
+ * not fit, text columns are cut, the one with the lowest `cut` first (default 1),
+ * each down to `width` before the next is touched; right-aligned (number)
+ * columns are never cut.
+ */
+export type Column = {header: string; width: number; align?: 'left' | 'right'; grow?: boolean; cut?: number};
 type Colour = Parameters<ReturnType<typeof useTheme>['colour']>[0];
 export type Cell = string | {text: string; colour?: Colour; bold?: boolean; dim?: boolean};
 
-/** Column widths for the available width: fixed ones as given, the growing one takes the rest. */
-export function layoutColumns(columns: Column[], width: number): number[] {
-	const fixed = columns.reduce((sum, c) => sum + (c.grow ? 0 : c.width), 0) + columns.length; // one space before each
-	return columns.map(c => (c.grow ? Math.max(c.width, width - fixed) : c.width));
+const cellText = (value: Cell | undefined) => (value === undefined ? '' : typeof value === 'string' ? value : value.text);
+
+/** Column widths for the available width, sized to the rows' content (see Column). */
+export function layoutColumns(columns: Column[], width: number, rows: Cell[][] = []): number[] {
+	const natural = columns.map((c, i) => Math.max(c.header.length, ...rows.map(row => inert(cellText(row[i])).length)));
+	const widths = [...natural];
+	const used = () => widths.reduce((sum, w) => sum + w, 0) + columns.length; // one space before each
+	if (used() <= width) {
+		const grow = columns.findIndex(c => c.grow);
+		if (grow !== -1) widths[grow]! += width - used();
+		return widths;
+	}
+
+	const order = columns
+		.map((c, i) => ({i, cut: c.cut ?? 1}))
+		.filter(({i}) => columns[i]!.align !== 'right')
+		.sort((a, b) => a.cut - b.cut || natural[b.i]! - natural[a.i]!);
+	for (const {i} of order) {
+		const excess = used() - width;
+		if (excess <= 0) break;
+		widths[i] = Math.max(Math.min(columns[i]!.width, natural[i]!), widths[i]! - excess);
+	}
+
+	return widths;
 }
 
 /** First visible row, so that the selected one stays in view. */
@@ -31,7 +59,7 @@ export function Table(props: {
 	empty?: string;
 }) {
 	const theme = useTheme();
-	const widths = layoutColumns(props.columns, props.width - 1);
+	const widths = layoutColumns(props.columns, props.width - 1, props.rows);
 	const visible = Math.max(0, props.height - 1);
 	const selected = props.selected ?? -1;
 	const start = windowStart(Math.max(selected, 0), visible, props.rows.length);

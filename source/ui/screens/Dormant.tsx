@@ -11,11 +11,12 @@ import {useSelection} from '../hooks/useSelection.js';
 import type {ScreenProps} from './types.js';
 
 const columns: Column[] = [
-	{header: 'session', width: 18, grow: true},
-	{header: 'state', width: 9},
-	{header: 'policy', width: 10},
+	// cut first: the policy, then the session key, then what happens next
+	{header: 'session', width: 14, grow: true, cut: 2},
+	{header: 'state', width: 9, cut: 4},
+	{header: 'policy', width: 8, cut: 1},
 	{header: 'idle', width: 6, align: 'right'},
-	{header: 'next', width: 22},
+	{header: 'next', width: 16, cut: 3},
 ];
 
 const stepLabels = {expire: 'expires', dormant: 'goes dormant', archive: 'archived'} as const;
@@ -43,8 +44,9 @@ export function Dormant(props: ScreenProps) {
 	const limit = 200;
 	const list = usePoll(async () => data.dormantSessions({limit}), String(limit), ui.interval);
 	const rows = list.data ?? [];
-	const selection = useSelection('dormant.selected', rows.length, Math.max(1, props.height - 2));
-	const current = rows[selection.selected];
+	const selection = useSelection('dormant.selected', rows.map(row => row.id), Math.max(1, props.height - 2));
+	// the selected session by id: Enter, r and a act on it even when the list re-sorted since the last frame
+	const current = rows.find(row => row.id === selection.selectedId);
 	useKeymap(
 		['list', 'dormant'],
 		{

@@ -25,9 +25,10 @@ function columnsFor(events: LifecycleEvent[]): Column[] {
 	return [
 		{header: 'time', width: 8},
 		{header: 'event', width: event},
-		{header: 'session', width: 18},
-		{header: 'agents', width: 16},
-		{header: 'details', width: 10, grow: true},
+		// cut first: details, then agents, then the session key
+		{header: 'session', width: 12, cut: 3},
+		{header: 'agents', width: 10, cut: 2},
+		{header: 'details', width: 10, grow: true, cut: 1},
 	];
 }
 
@@ -59,14 +60,19 @@ export function LiveEvents(props: ScreenProps & {view: EventBufferView; paused: 
 	// every buffered event that passes the filter: the list scrolls back through all of them
 	const shown = useMemo(() => (filter === '' ? events : events.filter(event => matchesFilter(event, filter))), [events, filter]);
 	const columns = useMemo(() => columnsFor(shown), [shown]);
-	const selection = useSelection('events.selected', shown.length, Math.max(1, props.height - 2));
+	const selection = useSelection('events.selected', shown.map(event => event.id), Math.max(1, props.height - 2));
 	// Live, the newest row is at the top and nothing is highlighted. Moving down
 	// the list pauses it (rows would slide away under the cursor otherwise);
 	// Space resumes at the newest.
 	const older = (move: () => void) => () => {
-		if (!paused) setPaused(() => true);
+		if (!paused) {
+			setPaused(() => true);
+			selection.setSelected(0);
+		}
 		move();
 	};
+	// live, nothing is highlighted: moving up stays at the newest
+	const newer = (move: () => void) => () => (paused ? move() : selection.setSelected(0));
 	useKeymap(
 		['list', 'events'],
 		{
@@ -76,14 +82,14 @@ export function LiveEvents(props: ScreenProps & {view: EventBufferView; paused: 
 				if (paused) selection.setSelected(0);
 				setPaused(p => !p);
 			},
-			up: selection.handlers.up,
-			pageUp: selection.handlers.pageUp,
-			top: selection.handlers.top,
+			up: newer(selection.handlers.up),
+			pageUp: newer(selection.handlers.pageUp),
+			top: newer(selection.handlers.top),
 			down: older(selection.handlers.down),
 			pageDown: older(selection.handlers.pageDown),
 			bottom: older(selection.handlers.bottom),
 			open: () => {
-				const event = shown[paused ? selection.selected : 0];
+				const event = paused ? shown.find(e => e.id === selection.selectedId) : shown[0];
 				if (event) ui.openSession(event.sessionId);
 			},
 		},

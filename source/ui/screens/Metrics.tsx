@@ -15,12 +15,15 @@ import {useTheme} from '../theme.js';
 import type {ScreenProps} from './types.js';
 
 const columns: Column[] = [
-	{header: 'metric', width: 22},
-	{header: 'labels', width: 16, grow: true},
-	{header: 'type', width: 9},
+	// cut first: the labels, then the name
+	{header: 'metric', width: 14, cut: 2},
+	{header: 'labels', width: 10, grow: true, cut: 1},
+	{header: 'type', width: 7, cut: 3},
 	{header: 'value', width: 9, align: 'right'},
 	{header: 'seen', width: 8, align: 'right'},
 ];
+
+const metricKey = (row: MetricLatest) => `${row.name}|${JSON.stringify(row.labels)}`;
 
 function metricCells(row: MetricLatest, now: number): Cell[] {
 	return [row.name, compact(row.labels), row.type, metric(row.value), ago(row.recordedAt, now)];
@@ -35,10 +38,10 @@ export function Metrics(props: ScreenProps & {defaultWindow: ChartWindow}) {
 	const latest = usePoll(async () => data.metricsLatest(), 'latest', ui.interval);
 	const rows = latest.data ?? [];
 	const tableHeight = Math.max(2, Math.min(rows.length + 1, Math.max(3, Math.floor((props.height - 1) / 2))));
-	const selection = useSelection('metrics.selected', rows.length, Math.max(1, tableHeight - 1));
-	const chosen = rows[selection.selected];
+	const selection = useSelection('metrics.selected', rows.map(metricKey), Math.max(1, tableHeight - 1));
+	const chosen = rows.find(row => metricKey(row) === selection.selectedId);
 	const points = chartPoints(props.width - 1);
-	const chosenKey = chosen ? `${chosen.name}|${JSON.stringify(chosen.labels)}` : '';
+	const chosenKey = chosen ? metricKey(chosen) : '';
 	const series = usePoll(
 		async () => (chosen ? data.metricSeries({name: chosen.name, labels: chosen.labels, window, points}) : undefined),
 		`${chosenKey}|${window}|${points}`,
@@ -68,7 +71,7 @@ export function Metrics(props: ScreenProps & {defaultWindow: ChartWindow}) {
 			<Table
 				columns={columns}
 				rows={rows.map(row => metricCells(row, now))}
-				keys={rows.map(row => `${row.name}|${JSON.stringify(row.labels)}`)}
+				keys={rows.map(metricKey)}
 				width={props.width}
 				height={tableHeight}
 				selected={selection.selected}

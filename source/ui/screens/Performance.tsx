@@ -15,7 +15,7 @@ import {useTheme} from '../theme.js';
 import type {ScreenProps} from './types.js';
 
 const columns: Column[] = [
-	{header: 'operation', width: 16, grow: true},
+	{header: 'operation', width: 12, grow: true},
 	{header: 'calls', width: 6, align: 'right'},
 	{header: 'ok', width: 7, align: 'right'},
 	{header: 'avg', width: 7, align: 'right'},
@@ -46,7 +46,7 @@ export function Performance(props: ScreenProps & {defaultWindow: ChartWindow}) {
 	const table = usePoll(async () => data.performanceTable({threshold: ui.threshold}), String(ui.threshold), ui.interval);
 	const rows = table.data ?? [];
 	const tableHeight = Math.max(2, Math.min(rows.length + 1, Math.max(3, Math.floor((props.height - 1) / 2))));
-	const selection = useSelection('performance.selected', rows.length, Math.max(1, tableHeight - 1));
+	const selection = useSelection('performance.selected', rows.map(row => row.operation), Math.max(1, tableHeight - 1));
 	const chartWidth = Math.floor(props.width / 2) - 1;
 	const points = chartPoints(chartWidth);
 	const series = usePoll(async () => data.latencySeries({window, points}), `${window}|${points}`, Math.max(ui.interval, 5000));
@@ -58,7 +58,7 @@ export function Performance(props: ScreenProps & {defaultWindow: ChartWindow}) {
 		},
 		props.active,
 	);
-	const operation = rows[selection.selected]?.operation;
+	const operation = selection.selectedId;
 	const line = series.data?.operations.find(o => o.operation === operation);
 	const below = rows.filter(r => r.belowThreshold).length;
 	const chartHeight = Math.max(3, props.height - 1 - tableHeight);

@@ -11,11 +11,13 @@ import {useSelection} from '../hooks/useSelection.js';
 import {useTheme} from '../theme.js';
 import type {ScreenProps} from './types.js';
 
+const differenceKey = (d: Difference) => `${d.kind}:${d.objectType}:${d.name}`;
+
 const columns: Column[] = [
 	{header: 'severity', width: 8},
 	{header: 'kind', width: 7},
-	{header: 'object', width: 10},
-	{header: 'name', width: 20, grow: true},
+	{header: 'object', width: 8, cut: 2},
+	{header: 'name', width: 20, grow: true, cut: 1},
 ];
 
 function differenceCells(d: Difference): Cell[] {
@@ -39,7 +41,7 @@ export function Schema(props: ScreenProps) {
 	const validation = usePoll(async () => data.validate(), String(validationRun), 24 * 3600 * 1000);
 	const differences = validation.data?.differences ?? [];
 	const listHeight = Math.max(3, props.height - 8 - ui.activity.length);
-	const selection = useSelection('schema.selected', differences.length, Math.max(1, listHeight - 1));
+	const selection = useSelection('schema.selected', differences.map(differenceKey), Math.max(1, listHeight - 1));
 	const current = state.data?.state === 'current';
 	useEffect(() => {
 		if (current) startFeed();
@@ -59,7 +61,7 @@ export function Schema(props: ScreenProps) {
 		props.active,
 	);
 	const s = state.data;
-	const chosen = differences[selection.selected];
+	const chosen = differences.find(d => differenceKey(d) === selection.selectedId);
 	const bad = s && s.state !== 'current';
 	return (
 		<Box flexDirection="column" height={props.height} overflow="hidden">
@@ -103,7 +105,7 @@ export function Schema(props: ScreenProps) {
 			<Table
 				columns={columns}
 				rows={differences.map(differenceCells)}
-				keys={differences.map(d => `${d.kind}:${d.objectType}:${d.name}`)}
+				keys={differences.map(differenceKey)}
 				width={props.width}
 				height={listHeight}
 				selected={selection.selected}

@@ -22,9 +22,10 @@ const sortLabels: Record<SessionSort, string> = {
 };
 
 const columns: Column[] = [
-	{header: 'session', width: 14, grow: true},
-	{header: 'agents', width: 16},
-	{header: 'status', width: 10},
+	// cut first: agents, then the session key
+	{header: 'session', width: 14, grow: true, cut: 2},
+	{header: 'agents', width: 12, cut: 1},
+	{header: 'status', width: 8, cut: 3},
 	{header: 'idle', width: 5, align: 'right'},
 	{header: 'active', width: 7, align: 'right'},
 	{header: 'created', width: 7, align: 'right'},
@@ -61,13 +62,16 @@ export function Sessions(props: ScreenProps) {
 	const [detailId, setDetailId] = useRemembered<string | undefined>('sessions.detail', undefined);
 	const pageSize = Math.max(1, props.height - 2);
 	const [total, setTotal] = useRemembered('sessions.total', 0);
-	const selection = useSelection('sessions.selected', total, pageSize);
+	// The page on screen (it stays while the next one loads) and where it starts.
+	const [loaded, setLoaded] = useRemembered<{ids: string[]; offset: number}>('sessions.loaded', {ids: [], offset: 0});
+	const selection = useSelection('sessions.selected', loaded.ids, pageSize, {base: loaded.offset, count: total});
 	const offset = Math.floor(selection.selected / pageSize) * pageSize;
 	const page = usePoll(
 		async () => {
 			const result = await data.sessionsPage({sort, ...(status ? {status} : {}), limit: pageSize, offset});
 			setTotal(result.total);
-			return result;
+			setLoaded({ids: result.rows.map(row => row.id), offset});
+			return {...result, offset};
 		},
 		`${sort}|${status ?? ''}|${pageSize}|${offset}`,
 		ui.interval,
@@ -79,14 +83,15 @@ export function Sessions(props: ScreenProps) {
 		['list', 'sessions'],
 		{
 			...selection.handlers,
+			// the selected session by id, wherever the last refresh moved it
 			open: () => {
-				const row = rows[selection.selected - offset];
-				if (row) setDetailId(row.id);
+				const id = selection.selectedId ?? rows[selection.selected - (page.data?.offset ?? offset)]?.id; // (or the row the › is on while its page loads)
+				if (id) setDetailId(id);
 			},
 			sort: () => setSort(sessionSorts[(sessionSorts.indexOf(sort) + 1) % sessionSorts.length]!),
 			cycleStatus: () => {
 				setStatus(statusFilters[(statusFilters.indexOf(status as (typeof statusFilters)[number]) + 1) % statusFilters.length]);
-				selection.setSelected(0);
+				selection.restart();
 			},
 			filter: () =>
 				ui.prompt({
@@ -94,7 +99,7 @@ export function Sessions(props: ScreenProps) {
 					initial: '',
 					onSubmit: text => {
 						setStatus(text.trim() === '' ? undefined : text.trim().toLowerCase());
-						selection.setSelected(0);
+						selection.restart();
 					},
 				}),
 			clearFilter: () => setStatus(undefined),
@@ -136,7 +141,7 @@ export function Sessions(props: ScreenProps) {
 				keys={rows.map(row => row.id)}
 				width={props.width}
 				height={props.height - 1}
-				selected={selection.selected - offset}
+				selected={selection.selected - (page.data?.offset ?? offset)}
 				empty={page.loading ? 'loading…' : page.error && !page.data ? `cannot load: ${page.error}` : 'no sessions'}
 			/>
 		</Box>
