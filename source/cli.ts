@@ -26,7 +26,8 @@ const help = `
     migrate       Migrate an existing database (--dry-run, --backup schema|full, --no-backup,
                   --backup-dir DIR, --no-wait exits 8 instead of waiting for another runner)
     validate      Compare the database with the expected schema (--json; exit 4 on drift)
-    sweep         Run the lifecycle sweep once (--dry-run, --limit N per action, --json)
+    sweep         Run the lifecycle sweep and the log retention once (--dry-run,
+                  --limit N sessions per action, --batch N rows per retention batch, --json)
 
   Options
     --help        Show this help
@@ -94,6 +95,8 @@ export async function main(argv: string[]): Promise<void> {
 			keep: {type: 'boolean'},
 			wait: {type: 'boolean', default: true},
 			limit: {type: 'number'},
+			batch: {type: 'number'},
+			storageLimit: {type: 'string'},
 			screen: {type: 'string'},
 		},
 	});

@@ -263,6 +263,7 @@ const coverage: Entry[] = [
 		covered: [
 			{file: 'test/cli/sweep.test.ts', contains: "['--dry-run']"},
 			{file: 'test/cli/sweep.test.ts', contains: "['--limit', '3', '--json']"},
+			{file: 'test/cli/sweep.test.ts', contains: "['--batch', '500', '--json']"},
 		],
 	},
 ];
