@@ -17,7 +17,8 @@ const help = `
     monitor       The same, by name
     schema        Print the complete schema as one SQL file (for psql -f)
     tail          Print lifecycle events as they happen, one per line (--json, --since 10m|ISO time)
-    snapshot      Print every monitor panel once as text (--json: one JSON document)
+    snapshot      Print every monitor panel once as text (--json: one JSON document;
+                  --storage-limit 100GB: days until the database reaches it)
     demo          The monitor (with --write) on an embedded PostgreSQL and a simulated
                   handoff server (--rate ops/s, --duration s, --keep keeps the data, --interval)
     simulate      Simulate a busy handoff server against --dsn (--rate, --duration)
