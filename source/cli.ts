@@ -13,7 +13,8 @@ const help = `
     (none)        The interactive monitor (a snapshot when stdout is not a terminal):
                   --interval S (default 2, at least 0.5), --write allows archive,
                   reactivate, sweep and migrate from the UI, --no-color, --threshold %,
-                  --window 1h|6h|24h, --screen events|sessions|dormant|performance|metrics|schema
+                  --window 1h|6h|24h, --screen events|sessions|dormant|performance|metrics|schema|storage,
+                  --storage-limit 100GB (the Storage screen's days left)
     monitor       The same, by name
     schema        Print the complete schema as one SQL file (for psql -f)
     tail          Print lifecycle events as they happen, one per line (--json, --since 10m|ISO time)

@@ -2695,7 +2695,8 @@ ON CONFLICT (version) DO NOTHING;
 -- least-privilege monitor role: it says when the column cannot be read
 -- (readable false) instead of failing, and reads the column only where a
 -- B-tree index leads with it or the table is small (under 100,000 rows by the
--- planner's estimate), so it never scans a large table.
+-- planner's estimate, or the statistics' live rows before the first ANALYZE),
+-- so it never scans a large table.
 
 CREATE OR REPLACE FUNCTION storage_time_span(p_table text, p_column text)
 RETURNS TABLE (oldest timestamptz, newest timestamptz, readable boolean, indexed boolean)
@@ -2714,7 +2715,7 @@ BEGIN
           JOIN pg_am am ON am.oid = ic.relam AND am.amname = 'btree'
           JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] AND a.attname = p_column
          WHERE i.indrelid = rel AND i.indisvalid AND i.indpred IS NULL);
-    SELECT c.reltuples INTO estimate FROM pg_class c WHERE c.oid = rel;
+    SELECT CASE WHEN c.reltuples >= 0 THEN c.reltuples ELSE pg_stat_get_live_tuples(rel) END INTO estimate FROM pg_class c WHERE c.oid = rel;
     IF readable AND (indexed OR estimate BETWEEN 0 AND 100000) THEN
         EXECUTE format('SELECT min(%1$I), max(%1$I) FROM %2$s', p_column, rel) INTO oldest, newest;
     END IF;
@@ -2723,7 +2724,7 @@ END;
 $$;
 -- <<< 014_storage_growth.sql
 INSERT INTO handoff_top_migrations (version, name, checksum, execution_ms, baselined)
-VALUES (14, 'storage_growth', '9fad4d36882bc7a1b7902cf2a6a305f127ddb431c7de1a5977e26b2d6a6f3c5e', NULL, false)
+VALUES (14, 'storage_growth', '03b9ebef9c4bdd587c9334ed38638240c62134e49d20488fc346aa3019ccae56', NULL, false)
 ON CONFLICT (version) DO NOTHING;
 
 COMMIT;

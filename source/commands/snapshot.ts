@@ -16,7 +16,7 @@ import {metricsLatest} from '../queries/metrics.js';
 import {latencySeries, performanceTable} from '../queries/performance.js';
 import {schemaState, type SchemaState} from '../queries/schema.js';
 import {sessionsPage} from '../queries/sessions.js';
-import {size, storagePanel, type StoragePanel} from '../queries/storage.js';
+import {ceilingLine, databaseLine, storageCells, storagePanel, type StoragePanel} from '../queries/storage.js';
 import {inert, inertLines} from '../text/inert.js';
 import {checkFlags, dsnSchema, storageLimitFlag, thresholdFlag, windowFlag} from './commandOptions.js';
 import {duration, sparkline, textTable} from './textTable.js';
@@ -200,12 +200,6 @@ function renderText(whole: Snapshot, label: string, width: number): string {
 	return `${inertLines(out.join('\n'))}\n`;
 }
 
-/** Growth per day: 'steady' once the sweep removes what arrives, '-' where nothing grows, '?' where not measured (a note says why). */
-export function perDay(table: StoragePanel['tables'][number]): string {
-	if (table.growthBytesPerDay === null) return table.growthNote === 'no rows' || table.growthNote === 'no time column' ? '-' : '?';
-	return table.growthBytesPerDay === 0 ? 'steady' : `${size(table.growthBytesPerDay)}/d`;
-}
-
 /** The Storage panel: a line per table, the ceilings, alarms with their suggestion, what could not be read. */
 export function storageLines(storage: StoragePanel, width: number): string[] {
 	const lines = textTable(
@@ -218,24 +212,14 @@ export function storageLines(storage: StoragePanel, width: number): string[] {
 			{header: 'SWEEP', align: 'right'},
 			{header: 'KEPT'},
 		],
-		storage.tables.map(t => [
-			t.table,
-			size(t.tableBytes),
-			size(t.indexBytes),
-			t.rowEstimate === null ? '?' : number(t.rowEstimate),
-			perDay(t),
-			t.nextSweepRows === null ? 'no read' : t.nextSweepRows === 0 ? '-' : `${t.nextSweepCapped ? '>' : ''}${number(t.nextSweepRows)}`,
-			t.keptFor ?? '-',
-		]),
+		storage.tables.map(t => {
+			const c = storageCells(t);
+			return [t.table, c.size, c.indexes, c.rows, c.growth, c.sweep, c.kept];
+		}),
 		width,
 	);
-	lines.push(...wrap(`database ${size(storage.databaseBytes)}, growing ${size(storage.growthBytesPerDay)}/day`, width));
-	for (const ceiling of storage.ceilings) {
-		const what = ceiling.kind === 'limit' ? `limit ${size(ceiling.capacityBytes)}` : `disk ${size(ceiling.diskBytes ?? 0)}, ${size(ceiling.freeBytes ?? 0)} free`;
-		const left = ceiling.daysLeft === null ? 'not reached at this rate' : `reached in ${number(ceiling.daysLeft, 1)} days`;
-		lines.push(...wrap(`${what}: ${number(ceiling.usedPercent, 1)} % used, ${left}`, width));
-	}
-
+	lines.push(...wrap(databaseLine(storage), width));
+	for (const ceiling of storage.ceilings) lines.push(...wrap(ceilingLine(ceiling), width));
 	for (const alarm of storage.alarms) {
 		lines.push(...wrap(`! ALARM: ${alarm.message}`, width), ...wrap(`suggestion: ${alarm.suggestion}`, width - 2).map(line => `  ${line}`));
 	}

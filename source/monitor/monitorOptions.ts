@@ -1,11 +1,11 @@
 // The monitor's options, checked with zod before Ink and React load, so a bad
 // flag answers at once with a usage error.
 import {z} from 'zod';
-import {dsnSchema, thresholdFlag, windowFlag} from '../commands/commandOptions.js';
+import {dsnSchema, storageLimitFlag, thresholdFlag, windowFlag} from '../commands/commandOptions.js';
 import {CliError, exitCodes} from '../exitCodes.js';
 import {chartWindowNames, type ChartWindow} from '../queries/common.js';
 
-export const screenNames = ['events', 'sessions', 'dormant', 'performance', 'metrics', 'schema'] as const;
+export const screenNames = ['events', 'sessions', 'dormant', 'performance', 'metrics', 'schema', 'storage'] as const;
 export type ScreenName = (typeof screenNames)[number];
 export const chartWindows = chartWindowNames;
 export type {ChartWindow};
@@ -14,7 +14,7 @@ export type {ChartWindow};
 export function findScreen(text: string): ScreenName | undefined {
 	const wanted = text.trim().toLowerCase();
 	if (wanted === '') return undefined;
-	if (/^[1-6]$/.test(wanted)) return screenNames[Number(wanted) - 1];
+	if (/^[1-7]$/.test(wanted)) return screenNames[Number(wanted) - 1];
 	return screenNames.find(name => name === wanted) ?? screenNames.find(name => name.startsWith(wanted));
 }
 
@@ -30,6 +30,7 @@ const monitorOptionsSchema = z.object({
 	color: z.boolean().default(true),
 	threshold: thresholdFlag,
 	window: windowFlag,
+	storageLimit: storageLimitFlag,
 	screen: z
 		.string()
 		.optional()
@@ -37,7 +38,7 @@ const monitorOptionsSchema = z.object({
 			if (value === undefined) return undefined;
 			const screen = findScreen(value);
 			if (!screen) {
-				context.addIssue({code: 'custom', message: `must be 1-6 or one of ${screenNames.join(', ')}`});
+				context.addIssue({code: 'custom', message: `must be 1-7 or one of ${screenNames.join(', ')}`});
 				return z.NEVER;
 			}
 

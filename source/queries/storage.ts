@@ -236,7 +236,7 @@ export async function storagePanel(
 		let note: string | null = null;
 		if (row.time_column === null) note = 'no time column';
 		else if (row.readable === false) note = `cannot read ${row.time_column}`;
-		else if (row.oldest === null && row.indexed === false && (row.row_estimate ?? 0) > 0) note = `no index on ${row.time_column}`;
+		else if (row.oldest === null && row.indexed === false && (row.row_estimate ?? 0) > 0) note = `no B-tree index on ${row.time_column}`;
 		else if (row.oldest === null) note = 'no rows';
 		else if (ageDays !== null && ageDays < 1 / 24) note = 'under an hour of rows';
 		const measured = note === null && ageDays !== null;
@@ -265,10 +265,15 @@ export async function storagePanel(
 			nextSweepCapped: periods.some(p => p.capped),
 		};
 	});
+	// one line per reason: 'growth not measured (under an hour of rows): sessions, context_history'
+	const unmeasured = new Map<string, string[]>();
 	for (const t of tables) {
-		if (t.growthNote && !['no rows', 'no time column'].includes(t.growthNote)) notes.push(`growth of ${t.table}: ${t.growthNote}, not measured`);
-		if (t.nextSweepRows === null) notes.push(`next sweep of ${t.table}: cannot read it`);
+		if (t.growthNote && !['no rows', 'no time column'].includes(t.growthNote)) unmeasured.set(t.growthNote, [...(unmeasured.get(t.growthNote) ?? []), t.table]);
 	}
+
+	for (const [why, names] of unmeasured) notes.push(`growth not measured (${why}): ${names.join(', ')}`);
+	const unread = tables.filter(t => t.nextSweepRows === null).map(t => t.table);
+	if (unread.length > 0) notes.push(`next sweep: cannot read ${unread.join(', ')}`);
 
 	const ceilings: StorageCeiling[] = [];
 	if (options.limitBytes !== undefined) {
@@ -310,4 +315,39 @@ export async function storagePanel(
 		alarms,
 		notes,
 	};
+}
+
+const count = (value: number, digits = 0) => value.toLocaleString('en-US', {maximumFractionDigits: digits, minimumFractionDigits: digits});
+
+/** One table of the panel as text cells, the same in snapshot and on the Storage screen. Growth: 'steady' once the
+ * sweep removes what arrives, '-' where nothing grows, '?' where not measured (a note says why). */
+export function storageCells(t: StorageTable): {size: string; indexes: string; rows: string; growth: string; sweep: string; kept: string} {
+	const growth =
+		t.growthBytesPerDay === null
+			? t.growthNote === 'no rows' || t.growthNote === 'no time column'
+				? '-'
+				: '?'
+			: t.growthBytesPerDay === 0
+				? 'steady'
+				: `${size(t.growthBytesPerDay)}/d`;
+	return {
+		size: size(t.tableBytes),
+		indexes: size(t.indexBytes),
+		rows: t.rowEstimate === null ? '?' : count(t.rowEstimate),
+		growth,
+		sweep: t.nextSweepRows === null ? 'no read' : t.nextSweepRows === 0 ? '-' : `${t.nextSweepCapped ? '>' : ''}${count(t.nextSweepRows)}`,
+		kept: t.keptFor ?? '-',
+	};
+}
+
+/** 'database 91.6 MB, growing 593 kB/day'. */
+export function databaseLine(storage: StoragePanel): string {
+	return `database ${size(storage.databaseBytes)}, growing ${size(storage.growthBytesPerDay)}/day`;
+}
+
+/** 'limit 100 GB: 0.1 % used, reached in 40.5 days' / 'disk 252 GB, 77 GB free: 69.4 % used, not reached at this rate'. */
+export function ceilingLine(ceiling: StorageCeiling): string {
+	const what = ceiling.kind === 'limit' ? `limit ${size(ceiling.capacityBytes)}` : `disk ${size(ceiling.diskBytes ?? 0)}, ${size(ceiling.freeBytes ?? 0)} free`;
+	const left = ceiling.daysLeft === null ? 'not reached at this rate' : `reached in ${count(ceiling.daysLeft, 1)} days`;
+	return `${what}: ${count(ceiling.usedPercent, 1)} % used, ${left}`;
 }

@@ -141,8 +141,8 @@ describe('the Storage panel', () => {
 			const asOwner = await withClient(client => storagePanel(client));
 			expect(panel.tables.map(t => [t.table, t.totalBytes > 0])).toEqual(asOwner.tables.map(t => [t.table, t.totalBytes > 0]));
 			expect(panel.notes).toContain('free disk: cannot be read (the data directory is shown only to superusers and pg_read_all_settings); give --storage-limit');
-			expect(panel.notes).toContain('growth of session_purge_audit: cannot read purged_at, not measured');
-			expect(panel.notes).toContain('next sweep of session_purge_audit: cannot read it');
+			expect(panel.notes).toContain('growth not measured (cannot read purged_at): session_purge_audit');
+			expect(panel.notes).toContain('next sweep: cannot read session_purge_audit');
 			expect(panel.tables.find(t => t.table === 'performance_logs')!.nextSweepRows).toBe(500);
 			expect(panel.ceilings.map(c => c.kind)).toEqual(['limit']);
 		} finally {
