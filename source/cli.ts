@@ -14,12 +14,14 @@ const help = `
     (none)        The interactive monitor (a snapshot when stdout is not a terminal):
                   --interval S (default 2, at least 0.5), --write allows archive,
                   reactivate, sweep and migrate from the UI, --no-color, --threshold %,
-                  --window 1h|6h|24h, --screen events|sessions|dormant|performance|metrics|schema,
-                  --since 10m|ISO time (Live events from then; else the newest events, then live)
+                  --window 1h|6h|24h, --screen events|sessions|dormant|performance|metrics|schema|storage,
+                  --since 10m|ISO time (Live events from then; else the newest events, then live),
+                  --storage-limit 100GB (the Storage screen's days left)
     monitor       The same, by name
     schema        Print the complete schema as one SQL file (for psql -f)
     tail          Print lifecycle events as they happen, one per line (--json, --since 10m|ISO time)
-    snapshot      Print every monitor panel once as text (--json: one JSON document)
+    snapshot      Print every monitor panel once as text (--json: one JSON document;
+                  --storage-limit 100GB: days until the database reaches it)
     demo          The monitor (with --write) on an embedded PostgreSQL and a simulated
                   handoff server (--rate ops/s, --duration s, --keep keeps the data, --interval)
     simulate      Simulate a busy handoff server against --dsn (--rate, --duration)
@@ -28,7 +30,8 @@ const help = `
     migrate       Migrate an existing database (--dry-run, --backup schema|full, --no-backup,
                   --backup-dir DIR, --no-wait exits 8 instead of waiting for another runner)
     validate      Compare the database with the expected schema (--json; exit 4 on drift)
-    sweep         Run the lifecycle sweep once (--dry-run, --limit N per action, --json)
+    sweep         Run the lifecycle sweep and the log retention once (--dry-run,
+                  --limit N sessions per action, --batch N rows per retention batch, --json)
     exporter      Serve Prometheus metrics at http://HOST:PORT/metrics (--listen HOST:PORT,
                   default 127.0.0.1:10280; --dsn repeatable, NAME=URL sets the database
                   label; --label NAME=VALUE repeatable; --state FILE keeps the counters
@@ -130,6 +133,8 @@ export async function main(argv: string[]): Promise<void> {
 			keep: {type: 'boolean'},
 			wait: {type: 'boolean', default: true},
 			limit: {type: 'number'},
+			batch: {type: 'number'},
+			storageLimit: {type: 'string'},
 			screen: {type: 'string'},
 		},
 	});

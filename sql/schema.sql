@@ -2571,4 +2571,265 @@ INSERT INTO handoff_top_migrations (version, name, checksum, execution_ms, basel
 VALUES (12, 'server_index_names', '3ef107a571ec76fe8742c3510248bd5890d550d0d61aec3a20bf5daef45ef419', NULL, false)
 ON CONFLICT (version) DO NOTHING;
 
+-- >>> 013_log_retention.sql
+-- 013_log_retention
+-- How long the logs are kept (spec requirements 6.1, 6.2; issue 14), as data
+-- beside the session policies of 002: raw performance_logs and system_metrics,
+-- each latency rollup tier, analytics_aggregations and the purge audit. The
+-- sweep removes what is older in bounded batches (log_retention_batch, one
+-- transaction per batch, rows claimed with SKIP LOCKED), so no transaction
+-- deletes millions of rows and a writer waits on the sweep for one batch at
+-- most. Change a period with an UPDATE:
+--     UPDATE log_retention SET keep_for = interval '14 days' WHERE name = 'performance_logs';
+-- keep_for NULL keeps the rows for ever.
+--
+-- The rollups outlive the raw rows, so the charts' 24 h (and any longer)
+-- window is drawn from them after the raw rows are gone. Two rules keep them
+-- whole whatever the periods:
+--   * raw performance_logs are removed only below the rollups' watermark minus
+--     the refresh's grace window (refresh_performance_rollups() re-reads the raw
+--     rows from there on); before the first refresh, none are removed;
+--   * 1-minute rollups are removed only below the hour of that point (the
+--     10-minute and hourly tiers are rebuilt from the 1-minute rows of every
+--     bucket a refresh touches).
+-- Each tier keeps at least 25 hours (the charts' and the performance table's
+-- 24 h window reads every tier, with up to an hour at its edges).
+-- performance_rollup_state.retention, which refresh_performance_rollups()
+-- applies to all tiers at once, follows the longest tier period (a trigger
+-- below), so the per-tier periods here are the ones that hold.
+
+CREATE TABLE IF NOT EXISTS log_retention (
+    name varchar(50) PRIMARY KEY CHECK (name IN ('performance_logs', 'system_metrics', 'performance_rollup_1m',
+        'performance_rollup_10m', 'performance_rollup_1h', 'analytics_aggregations', 'session_purge_audit')),
+    keep_for interval,             -- rows older than this are removed by the sweep; NULL: never
+    description text NOT NULL DEFAULT '',
+    CHECK (keep_for IS NULL OR keep_for >= interval '1 hour'),
+    CHECK (name NOT LIKE 'performance\_rollup\_%' OR keep_for IS NULL OR keep_for >= interval '25 hours')
+);
+
+INSERT INTO log_retention (name, keep_for, description) VALUES
+    ('performance_logs', interval '30 days', 'raw performance_logs rows (by created_at); the session screen''s recent calls and exact p95 read them'),
+    ('system_metrics', interval '30 days', 'raw system_metrics rows (by recorded_at); the Metrics screen reads them'),
+    ('performance_rollup_1m', interval '35 days', '1-minute latency rollups and their histograms (charts of windows up to 24 h)'),
+    ('performance_rollup_10m', interval '90 days', '10-minute latency rollups and their histograms'),
+    ('performance_rollup_1h', interval '400 days', 'hourly latency rollups and their histograms (a year and a month)'),
+    ('analytics_aggregations', interval '400 days', 'analytics_aggregations rows (by time_bucket)'),
+    ('session_purge_audit', interval '365 days', 'purge audit rows, with the purged session''s row and lifecycle history (by purged_at)')
+ON CONFLICT (name) DO NOTHING;
+
+-- The batches walk the oldest rows of system_metrics by time (the handoff
+-- server creates the same index at its start).
+CREATE INDEX IF NOT EXISTS idx_system_metrics_recorded_at ON system_metrics (recorded_at);
+
+-- Each retained table, its time column, and the time below which its rows go:
+-- now - keep_for, held back for the rollups as the header says. p_rolled_up_to
+-- stands in for the rollups' watermark (the dry run passes the one the sweep's
+-- refresh would reach). cutoff NULL: nothing is removed (keep_for NULL).
+CREATE OR REPLACE FUNCTION log_retention_cutoffs(p_now timestamptz DEFAULT now(), p_rolled_up_to timestamptz DEFAULT NULL)
+RETURNS TABLE (name varchar, table_name text, time_column text, resolution_s integer, keep_for interval,
+               cutoff timestamptz, held_by_rollups boolean)
+LANGUAGE sql STABLE AS $$
+    WITH st AS (
+        SELECT coalesce(p_rolled_up_to, max(s.rolled_up_to), '-infinity') AS r,
+               coalesce(max(s.grace), interval '5 minutes') AS grace
+          FROM performance_rollup_state s
+    ), tables (name, table_name, time_column, resolution_s) AS (
+        VALUES ('performance_logs', 'performance_logs', 'created_at', NULL::integer),
+               ('system_metrics', 'system_metrics', 'recorded_at', NULL),
+               ('performance_rollup_1m', 'performance_rollup', 'bucket_start', 60),
+               ('performance_rollup_1m', 'performance_rollup_histogram', 'bucket_start', 60),
+               ('performance_rollup_10m', 'performance_rollup', 'bucket_start', 600),
+               ('performance_rollup_10m', 'performance_rollup_histogram', 'bucket_start', 600),
+               ('performance_rollup_1h', 'performance_rollup', 'bucket_start', 3600),
+               ('performance_rollup_1h', 'performance_rollup_histogram', 'bucket_start', 3600),
+               ('analytics_aggregations', 'analytics_aggregations', 'time_bucket', NULL),
+               ('session_purge_audit', 'session_purge_audit', 'purged_at', NULL)
+    ), held AS (
+        SELECT t.*, p.keep_for, p_now - p.keep_for AS by_age,
+               CASE t.name WHEN 'performance_logs' THEN date_trunc('minute', st.r - st.grace)
+                           WHEN 'performance_rollup_1m' THEN date_bin('1 hour', date_trunc('minute', st.r - st.grace), timestamptz 'epoch')
+                           ELSE 'infinity'::timestamptz END AS by_rollups
+          FROM tables t JOIN log_retention p ON p.name = t.name CROSS JOIN st
+    )
+    SELECT h.name::varchar, h.table_name, h.time_column, h.resolution_s, h.keep_for,
+           CASE WHEN h.keep_for IS NOT NULL THEN least(h.by_age, h.by_rollups) END,
+           h.keep_for IS NOT NULL AND h.by_rollups < h.by_age
+      FROM held h
+$$;
+
+-- One batch of one retention period: removes at most p_rows of the oldest
+-- rows past its cutoff from each of its tables, claimed with SKIP LOCKED (it
+-- never waits on another sweep or writer), and returns what it removed per
+-- table (0 and cutoff NULL for a table kept for ever). Run each batch in a transaction of its own (handoff-top sweep does;
+-- CALL log_retention_sweep() below does) and repeat while a table reports
+-- p_rows.
+CREATE OR REPLACE FUNCTION log_retention_batch(p_name text, p_rows integer DEFAULT 5000, p_now timestamptz DEFAULT now())
+RETURNS TABLE (table_name text, removed bigint, cutoff timestamptz)
+LANGUAGE plpgsql AS $$
+DECLARE
+    t record;
+    n bigint;
+BEGIN
+    IF p_rows IS NULL OR p_rows < 1 THEN
+        RAISE EXCEPTION 'batch size must be at least 1, got %', p_rows;
+    END IF;
+    FOR t IN SELECT * FROM log_retention_cutoffs(p_now) c WHERE c.name = p_name ORDER BY c.table_name LOOP
+        IF t.cutoff IS NULL THEN
+            NULL;                   -- kept for ever
+        ELSIF t.table_name = 'performance_logs' THEN
+            DELETE FROM performance_logs x WHERE x.id IN (
+                SELECT y.id FROM performance_logs y WHERE y.created_at < t.cutoff
+                 ORDER BY y.created_at LIMIT p_rows FOR UPDATE SKIP LOCKED);
+        ELSIF t.table_name = 'system_metrics' THEN
+            DELETE FROM system_metrics x WHERE x.id IN (
+                SELECT y.id FROM system_metrics y WHERE y.recorded_at < t.cutoff
+                 ORDER BY y.recorded_at LIMIT p_rows FOR UPDATE SKIP LOCKED);
+        ELSIF t.table_name = 'performance_rollup' THEN
+            DELETE FROM performance_rollup x WHERE (x.resolution_s, x.bucket_start, x.operation) IN (
+                SELECT y.resolution_s, y.bucket_start, y.operation FROM performance_rollup y
+                 WHERE y.resolution_s = t.resolution_s AND y.bucket_start < t.cutoff
+                 ORDER BY y.bucket_start LIMIT p_rows FOR UPDATE SKIP LOCKED);
+        ELSIF t.table_name = 'performance_rollup_histogram' THEN
+            DELETE FROM performance_rollup_histogram x WHERE (x.resolution_s, x.bucket_start, x.operation, x.latency_bucket) IN (
+                SELECT y.resolution_s, y.bucket_start, y.operation, y.latency_bucket FROM performance_rollup_histogram y
+                 WHERE y.resolution_s = t.resolution_s AND y.bucket_start < t.cutoff
+                 ORDER BY y.bucket_start LIMIT p_rows FOR UPDATE SKIP LOCKED);
+        ELSIF t.table_name = 'analytics_aggregations' THEN
+            DELETE FROM analytics_aggregations x WHERE x.id IN (
+                SELECT y.id FROM analytics_aggregations y WHERE y.time_bucket < t.cutoff
+                 ORDER BY y.time_bucket LIMIT p_rows FOR UPDATE SKIP LOCKED);
+        ELSIF t.table_name = 'session_purge_audit' THEN
+            DELETE FROM session_purge_audit x WHERE x.id IN (
+                SELECT y.id FROM session_purge_audit y WHERE y.purged_at < t.cutoff
+                 ORDER BY y.purged_at LIMIT p_rows FOR UPDATE SKIP LOCKED);
+        END IF;
+        GET DIAGNOSTICS n = ROW_COUNT;
+        IF t.cutoff IS NULL THEN
+            n := 0;
+        END IF;
+        table_name := t.table_name;
+        removed := n;
+        cutoff := t.cutoff;
+        RETURN NEXT;
+    END LOOP;
+END;
+$$;
+
+-- What the sweep would remove now, per period and table, without removing it
+-- (the dry run, the Storage panel). Counts stop at p_cap + 1 (capped says so).
+-- A table the caller may not read is reported (readable false), not an error,
+-- so the least-privilege monitor role can call it.
+CREATE OR REPLACE FUNCTION log_retention_plan(p_now timestamptz DEFAULT now(), p_rolled_up_to timestamptz DEFAULT NULL,
+                                              p_cap bigint DEFAULT 1000000)
+RETURNS TABLE (name varchar, table_name text, keep_for interval, cutoff timestamptz, held_by_rollups boolean,
+               readable boolean, rows_due bigint, capped boolean)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    t record;
+    n bigint;
+BEGIN
+    FOR t IN SELECT * FROM log_retention_cutoffs(p_now, p_rolled_up_to) c ORDER BY c.name, c.table_name LOOP
+        name := t.name;
+        table_name := t.table_name;
+        keep_for := t.keep_for;
+        cutoff := t.cutoff;
+        held_by_rollups := t.held_by_rollups;
+        readable := has_table_privilege(t.table_name, 'SELECT');
+        rows_due := NULL;
+        capped := false;
+        IF t.cutoff IS NULL THEN
+            rows_due := 0;
+        ELSIF readable THEN
+            EXECUTE format('SELECT count(*) FROM (SELECT 1 FROM %I WHERE %I < $1 %s LIMIT $2) s', t.table_name, t.time_column,
+                           CASE WHEN t.resolution_s IS NOT NULL THEN format('AND resolution_s = %s', t.resolution_s) ELSE '' END)
+               INTO n USING t.cutoff, p_cap + 1;
+            capped := n > p_cap;
+            rows_due := least(n, p_cap);
+        END IF;
+        RETURN NEXT;
+    END LOOP;
+END;
+$$;
+
+-- Every period in batches of p_rows, each batch committed before the next:
+-- for pg_cron or psql (CALL log_retention_sweep();), outside a transaction block.
+CREATE OR REPLACE PROCEDURE log_retention_sweep(p_rows integer DEFAULT 5000)
+LANGUAGE plpgsql AS $$
+DECLARE
+    p record;
+    more boolean;
+BEGIN
+    FOR p IN SELECT r.name FROM log_retention r ORDER BY r.name LOOP
+        LOOP
+            SELECT coalesce(bool_or(b.removed >= p_rows), false) INTO more FROM log_retention_batch(p.name, p_rows) b;
+            COMMIT;
+            EXIT WHEN NOT more;
+        END LOOP;
+    END LOOP;
+END;
+$$;
+
+-- refresh_performance_rollups() deletes rollups older than
+-- performance_rollup_state.retention from every tier: it follows the longest
+-- tier period (for ever: a thousand years), so only the periods above apply.
+CREATE OR REPLACE FUNCTION log_retention_rollup_state() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE performance_rollup_state s
+       SET retention = (SELECT CASE WHEN count(*) < 3 OR bool_or(r.keep_for IS NULL) THEN interval '1000 years' ELSE max(r.keep_for) END
+                          FROM log_retention r WHERE r.name LIKE 'performance\_rollup\_%')
+     WHERE s.id = 1;
+    RETURN NULL;
+END;
+$$;
+
+CREATE OR REPLACE TRIGGER log_retention_rollup_state
+    AFTER INSERT OR UPDATE OR DELETE ON log_retention
+    FOR EACH STATEMENT EXECUTE FUNCTION log_retention_rollup_state();
+
+UPDATE log_retention SET keep_for = keep_for WHERE name = 'performance_rollup_1h';
+-- <<< 013_log_retention.sql
+INSERT INTO handoff_top_migrations (version, name, checksum, execution_ms, baselined)
+VALUES (13, 'log_retention', '4eff9d02a1cb09bef7451138c0a1340943f8684f170495e3fc1adf7eac2a904b', NULL, false)
+ON CONFLICT (version) DO NOTHING;
+
+-- >>> 014_storage_growth.sql
+-- 014_storage_growth
+-- The oldest and newest row of a table by one of its time columns, for the
+-- Storage panel's growth per day (issue 14 point 3), readable by the
+-- least-privilege monitor role: it says when the column cannot be read
+-- (readable false) instead of failing, and reads the column only where a
+-- B-tree index leads with it or the table is small (under 100,000 rows by the
+-- planner's estimate, or the statistics' live rows before the first ANALYZE),
+-- so it never scans a large table.
+
+CREATE OR REPLACE FUNCTION storage_time_span(p_table text, p_column text)
+RETURNS TABLE (oldest timestamptz, newest timestamptz, readable boolean, indexed boolean)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    rel regclass := to_regclass(p_table);
+    estimate real;
+BEGIN
+    IF rel IS NULL OR NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = rel AND a.attname = p_column AND NOT a.attisdropped) THEN
+        RETURN;
+    END IF;
+    readable := has_column_privilege(rel, p_column, 'SELECT');
+    indexed := EXISTS (
+        SELECT 1 FROM pg_index i
+          JOIN pg_class ic ON ic.oid = i.indexrelid
+          JOIN pg_am am ON am.oid = ic.relam AND am.amname = 'btree'
+          JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] AND a.attname = p_column
+         WHERE i.indrelid = rel AND i.indisvalid AND i.indpred IS NULL);
+    SELECT CASE WHEN c.reltuples >= 0 THEN c.reltuples ELSE pg_stat_get_live_tuples(rel) END INTO estimate FROM pg_class c WHERE c.oid = rel;
+    IF readable AND (indexed OR estimate BETWEEN 0 AND 100000) THEN
+        EXECUTE format('SELECT min(%1$I), max(%1$I) FROM %2$s', p_column, rel) INTO oldest, newest;
+    END IF;
+    RETURN NEXT;
+END;
+$$;
+-- <<< 014_storage_growth.sql
+INSERT INTO handoff_top_migrations (version, name, checksum, execution_ms, baselined)
+VALUES (14, 'storage_growth', '03b9ebef9c4bdd587c9334ed38638240c62134e49d20488fc346aa3019ccae56', NULL, false)
+ON CONFLICT (version) DO NOTHING;
+
 COMMIT;

@@ -192,7 +192,10 @@ const coverage: Entry[] = [
 	{
 		command: /^handoff-top snapshot \[/,
 		why: 'the synopsis: snapshot is run by its own tests',
-		covered: [{file: 'test/commands/snapshot.test.ts', contains: "['snapshot', '--json'"}],
+		covered: [
+			{file: 'test/commands/snapshot.test.ts', contains: "['snapshot', '--json'"},
+			{file: 'test/commands/snapshot.test.ts', contains: "['snapshot', '--storage-limit', limit"},
+		],
 	},
 	{
 		command: /^handoff-top exporter \[/,
@@ -280,6 +283,7 @@ const coverage: Entry[] = [
 		covered: [
 			{file: 'test/cli/sweep.test.ts', contains: "['--dry-run']"},
 			{file: 'test/cli/sweep.test.ts', contains: "['--limit', '3', '--json']"},
+			{file: 'test/cli/sweep.test.ts', contains: "['--batch', '500', '--json']"},
 		],
 	},
 ];

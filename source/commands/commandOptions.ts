@@ -3,6 +3,7 @@
 import {z} from 'zod';
 import {CliError, exitCodes} from '../exitCodes.js';
 import {chartWindowNames, type ChartWindow} from '../queries/common.js';
+import {parseSize} from '../queries/storage.js';
 
 const relative = /^(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d)$/;
 const unitMs: Record<string, number> = {s: 1000, sec: 1000, m: 60_000, min: 60_000, h: 3_600_000, d: 86_400_000};
@@ -41,6 +42,21 @@ export const thresholdFlag = z
 export const windowFlag = z
 	.enum(chartWindowNames as [ChartWindow, ...ChartWindow[]], {error: 'must be 1h, 6h or 24h'})
 	.default('1h');
+
+/** --storage-limit: the size the database must stay under ('100GB'; 1024-based). */
+export const storageLimitFlag = z
+	.string({error: "must be a size such as '100GB'"})
+	.optional()
+	.transform((value, context) => {
+		if (value === undefined) return undefined;
+		const bytes = parseSize(value);
+		if (bytes === undefined) {
+			context.addIssue({code: 'custom', message: "must be a size such as '100GB', '500MB' or '2TB'"});
+			return z.NEVER;
+		}
+
+		return bytes;
+	});
 
 /** Parses flags with a schema; a failure is one usage line naming the flag. */
 export function checkFlags<S extends z.ZodType>(schema: S, flags: Record<string, unknown>): z.output<S> {

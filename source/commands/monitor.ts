@@ -41,6 +41,7 @@ export async function run({args, flags}: CommandInput): Promise<number> {
 		write: flags['write'],
 		color: flags['color'],
 		threshold: flags['threshold'],
+		storageLimit: flags['storageLimit'],
 		window: flags['window'],
 		screen: flags['screen'],
 		since: flags['since'],

@@ -16,8 +16,9 @@ import {metricsLatest} from '../queries/metrics.js';
 import {latencySeries, performanceTable} from '../queries/performance.js';
 import {schemaState, type SchemaState} from '../queries/schema.js';
 import {sessionsPage} from '../queries/sessions.js';
+import {ceilingLine, databaseLine, storageCells, storagePanel, type StoragePanel} from '../queries/storage.js';
 import {inert, inertLines} from '../text/inert.js';
-import {checkFlags, dsnSchema, thresholdFlag, windowFlag} from './commandOptions.js';
+import {checkFlags, dsnSchema, storageLimitFlag, thresholdFlag, windowFlag} from './commandOptions.js';
 import {duration, sparkline, textTable} from './textTable.js';
 
 export const snapshotOptions = z.object({
@@ -26,6 +27,7 @@ export const snapshotOptions = z.object({
 	threshold: thresholdFlag,
 	window: windowFlag,
 	limit: z.number({error: 'must be a number of rows'}).int('must be a whole number').min(1, 'must be at least 1').max(1000, 'must be at most 1000').default(10),
+	storageLimit: storageLimitFlag,
 });
 export type SnapshotOptions = z.input<typeof snapshotOptions> & {
 	/** Where to print (default process.stdout). */
@@ -37,7 +39,9 @@ export type SnapshotOptions = z.input<typeof snapshotOptions> & {
 const serverRow = z.object({now: z.date(), server_version: z.string(), database: z.string()});
 
 /** Everything the panels show, as data (also the --json document). */
-export async function collectSnapshot(client: pg.ClientBase, options: {threshold: number; window: ChartWindow; limit: number; points?: number}) {
+type CollectOptions = {threshold: number; window: ChartWindow; limit: number; points?: number; storageLimit?: number | undefined};
+
+export async function collectSnapshot(client: pg.ClientBase, options: CollectOptions) {
 	const server = serverRow.parse((await client.query(sqlText('queries/server_clock'))).rows[0]);
 	const schema = await schemaState(client);
 	if (schema.state === 'missing' || schema.state === 'outdated') return {server, schema, panels: undefined};
@@ -47,7 +51,7 @@ export async function collectSnapshot(client: pg.ClientBase, options: {threshold
 
 async function collectPanels(
 	client: pg.ClientBase,
-	options: {threshold: number; window: ChartWindow; limit: number; points?: number},
+	options: CollectOptions,
 	sessions: Awaited<ReturnType<typeof sessionsPage>>,
 ) {
 	return {
@@ -58,6 +62,7 @@ async function collectPanels(
 		performance: {threshold: options.threshold, rows: await performanceTable(client, {threshold: options.threshold})},
 		latency: await latencySeries(client, {window: options.window, points: options.points ?? 30}),
 		metrics: await metricsLatest(client),
+		storage: await storagePanel(client, {limitBytes: options.storageLimit}),
 	};
 }
 
@@ -191,7 +196,36 @@ function renderText(whole: Snapshot, label: string, width: number): string {
 					width,
 				)),
 	]);
+	panel('Storage (SWEEP: rows the next sweep removes)', storageLines(snapshot.storage, width));
 	return `${inertLines(out.join('\n'))}\n`;
+}
+
+/** The Storage panel: a line per table, the ceilings, alarms with their suggestion, what could not be read. */
+export function storageLines(storage: StoragePanel, width: number): string[] {
+	const lines = textTable(
+		[
+			{header: 'TABLE', flexible: true},
+			{header: 'SIZE', align: 'right'},
+			{header: 'INDEXES', align: 'right'},
+			{header: 'ROWS', align: 'right'},
+			{header: 'GROWTH', align: 'right'},
+			{header: 'SWEEP', align: 'right'},
+			{header: 'KEPT'},
+		],
+		storage.tables.map(t => {
+			const c = storageCells(t);
+			return [t.table, c.size, c.indexes, c.rows, c.growth, c.sweep, c.kept];
+		}),
+		width,
+	);
+	lines.push(...wrap(databaseLine(storage), width));
+	for (const ceiling of storage.ceilings) lines.push(...wrap(ceilingLine(ceiling), width));
+	for (const alarm of storage.alarms) {
+		lines.push(...wrap(`! ALARM: ${alarm.message}`, width), ...wrap(`suggestion: ${alarm.suggestion}`, width - 2).map(line => `  ${line}`));
+	}
+
+	for (const note of storage.notes) lines.push(...wrap(note, width));
+	return lines;
 }
 
 /** Greedy word wrap at spaces. */
@@ -231,6 +265,7 @@ function toJson(snapshot: Snapshot, label: string): Record<string, unknown> {
 			performance: panels.performance,
 			latency: panels.latency,
 			metrics: panels.metrics,
+			storage: panels.storage,
 		});
 	}
 

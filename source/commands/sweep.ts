@@ -1,9 +1,11 @@
 // handoff-top sweep: one run of lifecycle_sweep() (expire, dormant, archive,
-// purge), for cron or pg_cron. --dry-run says what it would do, in a
+// purge), the rollup refresh, and the log retention periods in bounded
+// batches, for cron or pg_cron. --dry-run says what it would do, in a
 // read-only transaction.
 import {z} from 'zod';
 import type {CommandInput} from '../cli.js';
 import {connect} from '../db/connection.js';
+import {applyRetention, planRetention, type RetentionPlanRow, type RetentionResult} from '../db/retention.js';
 import {requireCurrentSchema} from '../db/schemaState.js';
 import {sqlText} from '../db/sqlText.js';
 import {exitCodes} from '../exitCodes.js';
@@ -30,15 +32,20 @@ const rollupRow = z.object({
 const actions = ['expire', 'dormant', 'archive', 'purge'] as const;
 const pastTense: Record<SweepRow['action'], string> = {expire: 'expired', dormant: 'marked dormant', archive: 'archived', purge: 'purged'};
 const listed = 20;
+/** Each retention batch's statement and lock timeout: the longest a writer waits on the sweep. */
+export const retentionBatchTimeoutMs = 2000;
 
 export async function run({args, flags}: CommandInput): Promise<number> {
 	noArguments('sweep', args);
 	const dsn = stringFlag(flags, 'dsn');
 	const dryRun = flags['dryRun'] === true;
 	const limit = positiveIntegerFlag(flags, 'limit', '--limit') ?? 10_000;
+	const batchRows = positiveIntegerFlag(flags, 'batch', '--batch') ?? 5000;
 	const client = await connect({dsn, purpose: 'admin', component: '-sweep'});
 	let rows: SweepRow[];
 	let rollups: z.infer<typeof rollupRow> | undefined;
+	let retention: RetentionResult | undefined;
+	let plan: RetentionPlanRow[] | undefined;
 	const started = performance.now();
 	try {
 		await requireCurrentSchema(client);
@@ -47,9 +54,14 @@ export async function run({args, flags}: CommandInput): Promise<number> {
 			rows = (await client.query(sqlText('sweep/run'), [dryRun, limit])).rows.map(row => sweepRow.parse(row));
 			// The performance screen's rollups and the sessions screen's counts ride on the same schedule.
 			if (!dryRun) rollups = rollupRow.parse((await client.query(sqlText('sweep/refresh_rollups'))).rows[0]);
+			// The dry run counts what the retention batches would remove after that refresh.
+			else plan = await planRetention(client, {afterRefresh: true});
 		} finally {
 			if (dryRun) await client.query(sqlText('migrate/rollback')).catch(() => {});
 		}
+
+		// After the refresh: raw rows not rolled up yet are never removed.
+		if (!dryRun) retention = await applyRetention(client, {batchRows, batchTimeoutMs: retentionBatchTimeoutMs});
 	} catch (error) {
 		throw userFacingError(error, dryRun ? 'planning the sweep' : 'sweeping');
 	} finally {
@@ -67,6 +79,7 @@ export async function run({args, flags}: CommandInput): Promise<number> {
 					ms,
 					counts,
 					rollups: rollups && {rolledUpTo: rollups.rolled_to, minuteRows: rollups.minute_rows, tenMinuteRows: rollups.ten_minute_rows, hourRows: rollups.hour_rows, sessionsCounted: rollups.sessions_counted},
+					retention: retentionJson(retention, plan, batchRows),
 					sessions: rows.map(row => ({
 						action: row.action,
 						sessionId: row.session_id,
@@ -90,6 +103,7 @@ export async function run({args, flags}: CommandInput): Promise<number> {
 			`  latency rollups refreshed up to ${rollups.rolled_to?.toISOString() ?? 'now'} (${rollups.minute_rows} minute rows); activity counts of ${rollups.sessions_counted} sessions`,
 		);
 	}
+	lines.push(...retentionLines(retention, plan));
 	for (const row of rows.slice(0, listed)) {
 		// session keys and policy names are anyone's: inert text (--json above is exact)
 		lines.push(`  ${row.action.padEnd(7)} ${inert(row.session_key)}  ${row.session_id}  (${inert(row.retention_policy ?? 'no policy')})`);
@@ -98,4 +112,61 @@ export async function run({args, flags}: CommandInput): Promise<number> {
 	if (rows.length > listed) lines.push(`  ... and ${rows.length - listed} more (--json lists them all)`);
 	process.stdout.write(`${lines.join('\n')}\n`);
 	return exitCodes.ok;
+}
+
+function retentionJson(done: RetentionResult | undefined, plan: RetentionPlanRow[] | undefined, batchRows: number) {
+	if (done) {
+		return {
+			batchRows: done.batchRows,
+			batchTimeoutMs: done.batchTimeoutMs,
+			batches: done.batches,
+			retriedSmaller: done.retriedSmaller,
+			tables: done.tables.map(t => ({name: t.name, table: t.table, keepFor: t.keepFor, cutoff: t.cutoff, removed: t.removed})),
+		};
+	}
+
+	return {
+		batchRows,
+		batchTimeoutMs: retentionBatchTimeoutMs,
+		tables: (plan ?? []).map(t => ({
+			name: t.name,
+			table: t.table,
+			keepFor: t.keepFor,
+			cutoff: t.cutoff,
+			heldByRollups: t.heldByRollups,
+			readable: t.readable,
+			wouldRemove: t.rowsDue,
+			capped: t.capped,
+		})),
+	};
+}
+
+const count = (n: number) => n.toLocaleString('en-US');
+
+/** The table a period removes from, as the text says it: 'performance_rollup (1m)'. */
+function tableLabel(name: string, table: string): string {
+	const tier = /^performance_rollup_(\w+)$/.exec(name)?.[1];
+	return tier ? `${table} (${tier})` : table;
+}
+
+function keptFor(keepFor: string | null, heldByRollups = false): string {
+	if (keepFor === null) return 'kept for ever';
+	return heldByRollups ? `older than ${keepFor}, held back to what the rollups have read` : `older than ${keepFor}`;
+}
+
+function retentionLines(done: RetentionResult | undefined, plan: RetentionPlanRow[] | undefined): string[] {
+	const rows = done
+		? done.tables.map(t => ({label: tableLabel(t.name, t.table), n: count(t.removed), why: keptFor(t.keepFor)}))
+		: (plan ?? []).map(t => ({
+				label: tableLabel(t.name, t.table),
+				n: t.rowsDue === null ? 'cannot read' : `${t.capped ? 'over ' : ''}${count(t.rowsDue)}`,
+				why: keptFor(t.keepFor, t.heldByRollups),
+			}));
+	if (rows.length === 0) return [];
+	const head = done
+		? `  log retention: ${count(done.tables.reduce((sum, t) => sum + t.removed, 0))} rows removed in ${count(done.batches)} batches (each its own transaction, at most ${count(done.batchRows)} rows a table, ${done.batchTimeoutMs} ms)`
+		: '  log retention: rows that would be removed';
+	const width = Math.max(...rows.map(r => r.label.length));
+	const numbers = Math.max(...rows.map(r => r.n.length));
+	return [head, ...rows.map(r => `    ${r.label.padEnd(width)}  ${r.n.padStart(numbers)}  ${r.why}`)];
 }

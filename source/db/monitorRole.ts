@@ -16,6 +16,7 @@ export const monitorReads = [
 	'handoff_top_performance_view',
 	'handoff_top_session_view',
 	'lifecycle_notify_gate',
+	'log_retention',
 	'performance_logs',
 	'performance_monitoring_view',
 	'retention_policies',

@@ -6,6 +6,7 @@ import * as queries from '../queries/index.js';
 import type {SessionsPageParams} from '../queries/sessions.js';
 import type {ChartWindow} from '../queries/common.js';
 import {validateDatabase} from '../db/validation/validate.js';
+import {storagePanel} from '../queries/storage.js';
 
 export function createMonitorData(db: MonitorDatabase) {
 	const counts = new queries.EventCountsTracker();
@@ -26,6 +27,7 @@ export function createMonitorData(db: MonitorDatabase) {
 			}),
 		schemaState: async () => db.run(async client => queries.schemaState(client)),
 		validate: async () => db.run(async client => validateDatabase(client)),
+		storage: async (params: {limitBytes?: number | undefined}) => db.run(async client => storagePanel(client, params)),
 	};
 }
 

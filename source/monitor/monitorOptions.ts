@@ -1,11 +1,11 @@
 // The monitor's options, checked with zod before Ink and React load, so a bad
 // flag answers at once with a usage error.
 import {z} from 'zod';
-import {dsnSchema, sinceSchema, thresholdFlag, windowFlag} from '../commands/commandOptions.js';
+import {dsnSchema, sinceSchema, storageLimitFlag, thresholdFlag, windowFlag} from '../commands/commandOptions.js';
 import {CliError, exitCodes} from '../exitCodes.js';
 import {chartWindowNames, type ChartWindow} from '../queries/common.js';
 
-export const screenNames = ['events', 'sessions', 'dormant', 'performance', 'metrics', 'schema'] as const;
+export const screenNames = ['events', 'sessions', 'dormant', 'performance', 'metrics', 'schema', 'storage'] as const;
 export type ScreenName = (typeof screenNames)[number];
 export const chartWindows = chartWindowNames;
 export type {ChartWindow};
@@ -14,7 +14,7 @@ export type {ChartWindow};
 export function findScreen(text: string): ScreenName | undefined {
 	const wanted = text.trim().toLowerCase();
 	if (wanted === '') return undefined;
-	if (/^[1-6]$/.test(wanted)) return screenNames[Number(wanted) - 1];
+	if (/^[1-7]$/.test(wanted)) return screenNames[Number(wanted) - 1];
 	return screenNames.find(name => name === wanted) ?? screenNames.find(name => name.startsWith(wanted));
 }
 
@@ -32,6 +32,7 @@ const monitorOptionsSchema = z.object({
 	window: windowFlag,
 	/** Live events from this time on (else the newest screenful before start, then live). */
 	since: sinceSchema.optional(),
+	storageLimit: storageLimitFlag,
 	screen: z
 		.string()
 		.optional()
@@ -39,7 +40,7 @@ const monitorOptionsSchema = z.object({
 			if (value === undefined) return undefined;
 			const screen = findScreen(value);
 			if (!screen) {
-				context.addIssue({code: 'custom', message: `must be 1-6 or one of ${screenNames.join(', ')}`});
+				context.addIssue({code: 'custom', message: `must be 1-7 or one of ${screenNames.join(', ')}`});
 				return z.NEVER;
 			}
 

@@ -25,6 +25,7 @@ import {Metrics} from './screens/Metrics.js';
 import {Performance} from './screens/Performance.js';
 import {Schema} from './screens/Schema.js';
 import {Sessions} from './screens/Sessions.js';
+import {Storage} from './screens/Storage.js';
 
 export const intervalSteps = [500, 1000, 2000, 5000, 10_000, 30_000, 60_000];
 
@@ -34,6 +35,8 @@ export type AppProps = {
 	write: boolean;
 	threshold: number;
 	window: ChartWindow;
+	/** --storage-limit in bytes, for the Storage screen. */
+	storageLimit?: number | undefined;
 	/** The first connection's verdict on the schema; when not current the monitor moves to the Schema screen and says why. */
 	schema?: {current: boolean; summary: string};
 	onQuit?: () => void;
@@ -255,6 +258,7 @@ export function App(props: AppProps) {
 		performance: ['performance'],
 		metrics: ['metrics'],
 		schema: ['schema'],
+		storage: ['storage'],
 	};
 	const footer: FooterContent =
 		modal?.kind === 'prompt'
@@ -284,6 +288,8 @@ export function App(props: AppProps) {
 							<Performance {...screenProps} defaultWindow={props.window} />
 						) : screen === 'metrics' ? (
 							<Metrics {...screenProps} defaultWindow={props.window} />
+						) : screen === 'storage' ? (
+							<Storage {...screenProps} limitBytes={props.storageLimit} />
 						) : (
 							<Schema {...screenProps} />
 						)}

@@ -25,6 +25,7 @@ export const keymap: Binding[] = [
 	{scope: 'global', action: 'screen4', keys: ['4'], help: 'performance'},
 	{scope: 'global', action: 'screen5', keys: ['5'], help: 'metrics'},
 	{scope: 'global', action: 'screen6', keys: ['6'], help: 'schema'},
+	{scope: 'global', action: 'screen7', keys: ['7'], help: 'storage'},
 	{scope: 'global', action: 'nextScreen', keys: ['tab'], help: 'next screen'},
 	{scope: 'global', action: 'previousScreen', keys: ['shift+tab'], help: 'previous screen'},
 	{scope: 'global', action: 'command', keys: [':'], help: 'go to a screen by name (:sessions, :perf …; :q quits)'},

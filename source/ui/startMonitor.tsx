@@ -119,6 +119,7 @@ export async function startMonitor(
 					write={options.write}
 					threshold={options.threshold}
 					window={options.window}
+					storageLimit={options.storageLimit}
 					{...(schema ? {schema} : {})}
 				/>
 			</ServicesContext.Provider>

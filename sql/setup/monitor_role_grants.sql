@@ -8,7 +8,7 @@ GRANT USAGE ON SCHEMA {{schema}} TO {{role}};
 GRANT SELECT ON sessions, session_lifecycle, session_monitoring_view, performance_monitoring_view,
     handoff_top_session_view, handoff_top_performance_view,
     session_lifecycle_schedule, performance_logs, system_metrics, analytics_aggregations,
-    retention_policies, lifecycle_notify_gate, handoff_top_migrations,
+    retention_policies, log_retention, lifecycle_notify_gate, handoff_top_migrations,
     performance_rollup, performance_rollup_histogram, performance_rollup_state,
     session_activity_counts, session_activity_counts_state TO {{role}};
 -- which sessions have new context and when (the count sorts), not what it says

@@ -20,7 +20,7 @@ describe('handoff-top snapshot', () => {
 		if (process.env['SHOW_SNAPSHOT']) console.log(stdout);
 		expect(stderr).toBe('');
 		expect(code).toBe(0);
-		for (const title of ['Schema', 'Live events', 'Sessions (6,', 'Dormant and due next', 'Performance (24 h', 'Latency p95', 'Metrics']) {
+		for (const title of ['Schema', 'Live events', 'Sessions (6,', 'Dormant and due next', 'Performance (24 h', 'Latency p95', 'Metrics', 'Storage']) {
 			expect(stdout).toContain(`── ${title}`);
 		}
 
@@ -37,6 +37,27 @@ describe('handoff-top snapshot', () => {
 		expect(stdout).toMatch(/# archived\s+seed-f/);
 	});
 
+	it('--storage-limit: the Storage panel says how much of it is used and raises the alarm over 80 %, with a suggestion', async () => {
+		const [{bytes}] = await db().query(`SELECT pg_database_size(current_database())::float8 AS bytes`);
+		const limit = `${Math.ceil((bytes * 1.1) / 1024)}kB`;
+		const {code, stdout, stderr} = await runBinary(bin, ['snapshot', '--storage-limit', limit, '--dsn', db().url]);
+		expect(stderr).toBe('');
+		expect(code).toBe(0);
+		const storage = stdout.slice(stdout.indexOf('── Storage'));
+		expect(storage).toMatch(/^TABLE +SIZE +INDEXES +ROWS +GROWTH +SWEEP +KEPT$/m);
+		expect(storage).toMatch(/^performance_logs +[\d.]+ (kB|MB) +[\d.]+ (kB|MB) +[\d,]+ +(steady|[\d.]+ (bytes|kB|MB)\/d|\?) +(-|[\d,]+) +30d$/m);
+		expect(storage).toMatch(/^limit [\d.]+ MB: 9\d\.\d % used, /m);
+		expect(storage).toMatch(/^! ALARM: 9\d\.\d % of the storage limit \([\d.]+ MB\) used/m);
+		expect(storage).toMatch(/^ {2}suggestion: /m);
+		for (const line of stdout.split('\n')) expect([...line].length).toBeLessThanOrEqual(80);
+		const json = JSON.parse((await runBinary(bin, ['snapshot', '--json', '--storage-limit', limit, '--dsn', db().url])).stdout);
+		expect(json.storage.ceilings[0]).toMatchObject({kind: 'limit'});
+		expect(json.storage.alarms[0].ceiling).toBe('limit');
+		const bad = await runBinary(bin, ['snapshot', '--storage-limit', 'lots', '--dsn', db().url]);
+		expect(bad.stderr).toBe("handoff-top: --storage-limit must be a size such as '100GB', '500MB' or '2TB' (got 'lots')\n");
+		expect(bad.code).toBe(2);
+	});
+
 	it('honours --threshold', async () => {
 		const {code, stdout} = await runBinary(bin, ['snapshot', '--threshold', '80', '--dsn', db().url]);
 		expect(code).toBe(0);
@@ -48,7 +69,7 @@ describe('handoff-top snapshot', () => {
 		expect(code).toBe(0);
 		const doc = JSON.parse(stdout) as Record<string, any>;
 		expect(Object.keys(doc).sort()).toEqual(
-			['connection', 'dormant', 'event_counts', 'events', 'generated_at', 'latency', 'metrics', 'performance', 'schema', 'sessions'].sort(),
+			['connection', 'dormant', 'event_counts', 'events', 'generated_at', 'latency', 'metrics', 'performance', 'schema', 'sessions', 'storage'].sort(),
 		);
 		expect(doc['schema'].state).toBe('current');
 		expect(doc['sessions'].total).toBe(6);

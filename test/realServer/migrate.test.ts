@@ -352,7 +352,7 @@ describe('a database migrated by the handoff-top before 010 (first revisions of 
 		}
 	});
 
-	it('takes the migrations after 009 only, validates clean (the earlier revisions listed as info), and then lets the server start', async () => {
+	it('takes 010 and the later migrations only, validates clean (the earlier revisions listed as info), and then lets the server start', async () => {
 		await withDatabase(async client => {
 			const old = earlier();
 			expect(old.map(m => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
@@ -360,7 +360,8 @@ describe('a database migrated by the handoff-top before 010 (first revisions of 
 			// The server could not start on that schema (the views): the bug this fixes.
 			expect(await tryStartupDdl(client)).toMatchObject({ok: false, code: '42P16'});
 			const applied = await applyMigrations(client);
-			expect(applied.map(m => m.file)).toEqual(['010_real_server.sql', '011_durable_wakeup.sql', '012_server_index_names.sql']);
+			expect(applied.map(m => m.file)).toEqual(loadMigrations().filter(m => m.version >= 10).map(m => m.file));
+			expect(applied[0]?.file).toBe('010_real_server.sql');
 			const result = await validateDatabase(client);
 			expect(result.differences.filter(d => d.severity !== 'info')).toEqual([]);
 			expect(result.differences.filter(d => d.objectType === 'migration').map(d => d.name).sort()).toEqual([

@@ -80,4 +80,28 @@ describe('screens over a real database', () => {
 		const text = await ui.waitForText('db-idle', 5000);
 		expect(text).toMatch(/db-idle\s+dormant\s+standard\s+5\.0h/);
 	});
+
+	it('Storage (7): each table with its real size, the rows the next sweep removes, and the alarm over the limit, at 80x24', async () => {
+		const db = database();
+		await db.query(`INSERT INTO performance_logs (operation, duration_ms, created_at)
+		                SELECT 'old', 1, now() - interval '40 days' - make_interval(secs => g) FROM generate_series(1, 300) g`);
+		await db.query(`UPDATE performance_rollup_state SET rolled_up_to = date_trunc('minute', now())`);
+		const [{bytes}] = await db.query(`SELECT pg_database_size(current_database())::float8 AS bytes`);
+		const services = realServices(false);
+		const ui = renderMonitor({data: services.data, actions: services.actions, app: {storageLimit: Math.round(bytes * 1.05)}, size: {columns: 80, rows: 24}});
+		await ui.waitForText('Live events');
+		await ui.press('7');
+		const text = await ui.waitForText(/! ALARM: 9\d\.\d % of the storage limit/, 10_000);
+		const lines = text.split('\n');
+		expect(lines[0]).toMatch(/\[?7 Storage\]?/);
+		for (const line of lines) expect([...line].length).toBeLessThanOrEqual(80);
+		expect(text).toMatch(/Storage · database [\d.]+ MB, growing/);
+		expect(text).toMatch(/ {2}suggestion: /);
+		expect(text).toMatch(/table +size +indexes +rows +growth +sweep +kept/);
+		// the size shown is the table's as PostgreSQL measures it
+		const [logs] = await db.query(`SELECT pg_table_size('performance_logs')::float8 AS bytes`);
+		const {size} = await import('../../source/queries/storage.js');
+		expect(text).toMatch(new RegExp(`performance_logs +${size(logs.bytes).replace('.', '\\.')} +\\S+ \\S+ +[\\d,]+ +\\S+ +300 +30d`));
+		expect(text).toMatch(/^limit [\d.]+ MB: 9\d\.\d % used, /m);
+	});
 });

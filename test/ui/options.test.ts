@@ -14,7 +14,8 @@ describe('monitor options', () => {
 			[{interval: Number.NaN}, /^--interval must be a number of seconds/],
 			[{threshold: 101}, /^--threshold must be between 0 and 100/],
 			[{window: '2h'}, /^--window must be 1h, 6h or 24h/],
-			[{screen: 'nope'}, /^--screen must be 1-6 or one of events, sessions/],
+			[{screen: 'nope'}, /^--screen must be 1-7 or one of events, sessions/],
+			[{storageLimit: '100 parsecs'}, /^--storage-limit must be a size such as '100GB', '500MB' or '2TB' \(got '100 parsecs'\)$/],
 		];
 		for (const [input, message] of cases) {
 			let error: unknown;
@@ -30,11 +31,17 @@ describe('monitor options', () => {
 		}
 	});
 
+	it('--storage-limit in bytes, 1024-based', () => {
+		expect(parseMonitorOptions({storageLimit: '100GB'}).storageLimit).toBe(100 * 1024 ** 3);
+	});
+
 	it('finds screens by number, name or prefix', () => {
 		expect(findScreen('4')).toBe('performance');
 		expect(findScreen('perf')).toBe('performance');
 		expect(findScreen('Sessions')).toBe('sessions');
-		expect(findScreen('7')).toBeUndefined();
+		expect(findScreen('7')).toBe('storage');
+		expect(findScreen('stor')).toBe('storage');
+		expect(findScreen('8')).toBeUndefined();
 		expect(parseMonitorOptions({screen: 'dorm'}).screen).toBe('dormant');
 	});
 

@@ -36,6 +36,7 @@ export const noData: MonitorData = {
 	}),
 	schemaState: async () => ({state: 'current', summary: 'schema up to date (5 migrations)', applied: 5, shipped: 5, pending: [], changed: [], unknown: []}),
 	validate: async () => ({ok: true, database: 'test', schema: 'public', serverVersion: '18', checked: {objects: 10, migrations: 5}, differences: []}),
+	storage: async () => ({measuredAt: new Date(), databaseBytes: 0, tables: [], growthBytesPerDay: 0, ceilings: [], alarms: [], notes: []}),
 };
 
 export type Harness = ReturnType<typeof renderMonitor>;

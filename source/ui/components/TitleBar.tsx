@@ -10,6 +10,7 @@ export const screenTitles: Record<ScreenName, string> = {
 	performance: 'Perf',
 	metrics: 'Metrics',
 	schema: 'Schema',
+	storage: 'Storage',
 };
 
 function seconds(ms: number): string {
@@ -21,6 +22,8 @@ export function TitleBar(props: {screen: ScreenName; intervalMs: number; write: 
 	const theme = useTheme();
 	// The full form needs about 104 columns; at 80 the name goes and the tabs close up.
 	const wide = props.width >= 104;
+	// Below 90 columns the seven tabs leave no room for 'every ' and the active tab's padding.
+	const tight = props.width < 90;
 	return (
 		<Box width={props.width} height={1} overflow="hidden">
 			{wide ? (
@@ -31,7 +34,7 @@ export function TitleBar(props: {screen: ScreenName; intervalMs: number; write: 
 			{screenNames.map((name, index) => {
 				const active = name === props.screen;
 				const label = `${index + 1} ${screenTitles[name]}`;
-				const text = active && !theme.color ? `[${label}]` : wide || active ? ` ${label} ` : `${label}`;
+				const text = active && !theme.color ? `[${label}]` : wide || (active && !tight) ? ` ${label} ` : `${label}`;
 				return (
 					<Box key={name} flexShrink={0} marginRight={wide ? 0 : 1}>
 						<Text inverse={active && theme.color} bold={active} dimColor={!active}>
@@ -43,7 +46,8 @@ export function TitleBar(props: {screen: ScreenName; intervalMs: number; write: 
 			<Box flexGrow={1} />
 			<Box flexShrink={0}>
 				<Text>
-					every {seconds(props.intervalMs)}
+					{tight ? '' : 'every '}
+					{seconds(props.intervalMs)}
 					{wide ? ' (+/-)' : ''} ·{' '}
 				</Text>
 				<Text bold={props.write} color={props.write ? theme.colour('red') : undefined}>
