@@ -2555,48 +2555,30 @@ $$;
 -- One batch of one retention period: removes at most p_rows of the oldest
 -- rows past its cutoff from each of its tables, claimed with SKIP LOCKED (it
 -- never waits on another sweep or writer), and returns what it removed per
--- table (0 and cutoff NULL for a table kept for ever). Run each batch in a transaction of its own (handoff-top sweep does;
--- CALL log_retention_sweep() below does) and repeat while a table reports
--- p_rows.
+-- table (0 and cutoff NULL for a table kept for ever). Run each batch in a
+-- transaction of its own (handoff-top sweep does; CALL log_retention_sweep()
+-- below does) and repeat while a table reports p_rows.
 CREATE OR REPLACE FUNCTION log_retention_batch(p_name text, p_rows integer DEFAULT 5000, p_now timestamptz DEFAULT now())
 RETURNS TABLE (table_name text, removed bigint, cutoff timestamptz)
 LANGUAGE plpgsql AS $$
 DECLARE
     t record;
     n bigint;
+    key text;
 BEGIN
     IF p_rows IS NULL OR p_rows < 1 THEN
         RAISE EXCEPTION 'batch size must be at least 1, got %', p_rows;
     END IF;
     FOR t IN SELECT * FROM log_retention_cutoffs(p_now) c WHERE c.name = p_name ORDER BY c.table_name LOOP
-        IF t.cutoff IS NULL THEN
-            NULL;                   -- kept for ever
-        ELSIF t.table_name = 'performance_logs' THEN
-            DELETE FROM performance_logs x WHERE x.id IN (
-                SELECT y.id FROM performance_logs y WHERE y.created_at < t.cutoff
-                 ORDER BY y.created_at LIMIT p_rows FOR UPDATE SKIP LOCKED);
-        ELSIF t.table_name = 'system_metrics' THEN
-            DELETE FROM system_metrics x WHERE x.id IN (
-                SELECT y.id FROM system_metrics y WHERE y.recorded_at < t.cutoff
-                 ORDER BY y.recorded_at LIMIT p_rows FOR UPDATE SKIP LOCKED);
-        ELSIF t.table_name = 'performance_rollup' THEN
-            DELETE FROM performance_rollup x WHERE (x.resolution_s, x.bucket_start, x.operation) IN (
-                SELECT y.resolution_s, y.bucket_start, y.operation FROM performance_rollup y
-                 WHERE y.resolution_s = t.resolution_s AND y.bucket_start < t.cutoff
-                 ORDER BY y.bucket_start LIMIT p_rows FOR UPDATE SKIP LOCKED);
-        ELSIF t.table_name = 'performance_rollup_histogram' THEN
-            DELETE FROM performance_rollup_histogram x WHERE (x.resolution_s, x.bucket_start, x.operation, x.latency_bucket) IN (
-                SELECT y.resolution_s, y.bucket_start, y.operation, y.latency_bucket FROM performance_rollup_histogram y
-                 WHERE y.resolution_s = t.resolution_s AND y.bucket_start < t.cutoff
-                 ORDER BY y.bucket_start LIMIT p_rows FOR UPDATE SKIP LOCKED);
-        ELSIF t.table_name = 'analytics_aggregations' THEN
-            DELETE FROM analytics_aggregations x WHERE x.id IN (
-                SELECT y.id FROM analytics_aggregations y WHERE y.time_bucket < t.cutoff
-                 ORDER BY y.time_bucket LIMIT p_rows FOR UPDATE SKIP LOCKED);
-        ELSIF t.table_name = 'session_purge_audit' THEN
-            DELETE FROM session_purge_audit x WHERE x.id IN (
-                SELECT y.id FROM session_purge_audit y WHERE y.purged_at < t.cutoff
-                 ORDER BY y.purged_at LIMIT p_rows FOR UPDATE SKIP LOCKED);
+        IF t.cutoff IS NOT NULL THEN
+            -- the oldest p_rows rows past the cutoff, by the table's key (the rollups': one tier's rows)
+            key := CASE t.table_name WHEN 'performance_rollup' THEN 'resolution_s, bucket_start, operation'
+                                     WHEN 'performance_rollup_histogram' THEN 'resolution_s, bucket_start, operation, latency_bucket'
+                                     ELSE 'id' END;
+            EXECUTE format('DELETE FROM %1$I WHERE (%2$s) IN (SELECT %2$s FROM %1$I WHERE %3$I < $1 %4$s ORDER BY %3$I LIMIT $2 FOR UPDATE SKIP LOCKED)',
+                           t.table_name, key, t.time_column,
+                           CASE WHEN t.resolution_s IS NOT NULL THEN format('AND resolution_s = %s', t.resolution_s) ELSE '' END)
+               USING t.cutoff, p_rows;
         END IF;
         GET DIAGNOSTICS n = ROW_COUNT;
         IF t.cutoff IS NULL THEN
@@ -2685,7 +2667,7 @@ CREATE OR REPLACE TRIGGER log_retention_rollup_state
 UPDATE log_retention SET keep_for = keep_for WHERE name = 'performance_rollup_1h';
 -- <<< 013_log_retention.sql
 INSERT INTO handoff_top_migrations (version, name, checksum, execution_ms, baselined)
-VALUES (13, 'log_retention', '4eff9d02a1cb09bef7451138c0a1340943f8684f170495e3fc1adf7eac2a904b', NULL, false)
+VALUES (13, 'log_retention', '60ac1af353b4e265aff80325bd2842bbdcd82c4dfe34b1408e1d2be08e55dc3b', NULL, false)
 ON CONFLICT (version) DO NOTHING;
 
 -- >>> 014_storage_growth.sql
