@@ -88,27 +88,28 @@ $$;
 -- never waits on another sweep or writer), and returns what it removed per
 -- table (0 and cutoff NULL for a table kept for ever). Run each batch in a
 -- transaction of its own (handoff-top sweep does; CALL log_retention_sweep()
--- below does) and repeat while a table reports p_rows.
+-- below does) and repeat until a batch removes nothing (one can remove fewer
+-- than p_rows and leave rows: a row a writer updated as the batch claimed it).
 CREATE OR REPLACE FUNCTION log_retention_batch(p_name text, p_rows integer DEFAULT 5000, p_now timestamptz DEFAULT now())
 RETURNS TABLE (table_name text, removed bigint, cutoff timestamptz)
 LANGUAGE plpgsql AS $$
 DECLARE
     t record;
     n bigint;
-    key text;
+    filter text;
 BEGIN
     IF p_rows IS NULL OR p_rows < 1 THEN
         RAISE EXCEPTION 'batch size must be at least 1, got %', p_rows;
     END IF;
     FOR t IN SELECT * FROM log_retention_cutoffs(p_now) c WHERE c.name = p_name ORDER BY c.table_name LOOP
         IF t.cutoff IS NOT NULL THEN
-            -- the oldest p_rows rows past the cutoff, by the table's key (the rollups': one tier's rows)
-            key := CASE t.table_name WHEN 'performance_rollup' THEN 'resolution_s, bucket_start, operation'
-                                     WHEN 'performance_rollup_histogram' THEN 'resolution_s, bucket_start, operation, latency_bucket'
-                                     ELSE 'id' END;
-            EXECUTE format('DELETE FROM %1$I WHERE (%2$s) IN (SELECT %2$s FROM %1$I WHERE %3$I < $1 %4$s ORDER BY %3$I LIMIT $2 FOR UPDATE SKIP LOCKED)',
-                           t.table_name, key, t.time_column,
-                           CASE WHEN t.resolution_s IS NOT NULL THEN format('AND resolution_s = %s', t.resolution_s) ELSE '' END)
+            -- the oldest p_rows rows past the cutoff (the rollups': of one tier), found through the time
+            -- column's index and removed by their row address (a TID scan: no join with the table, whose
+            -- plan would read all of it every batch); the outer condition again, so a reused address
+            -- can never take a newer row
+            filter := CASE WHEN t.resolution_s IS NOT NULL THEN format('AND resolution_s = %s', t.resolution_s) ELSE '' END;
+            EXECUTE format('DELETE FROM %1$I WHERE ctid = ANY (ARRAY (SELECT ctid FROM %1$I WHERE %2$I < $1 %3$s ORDER BY %2$I LIMIT $2 FOR UPDATE SKIP LOCKED)) AND %2$I < $1 %3$s',
+                           t.table_name, t.time_column, filter)
                USING t.cutoff, p_rows;
         END IF;
         GET DIAGNOSTICS n = ROW_COUNT;
@@ -169,7 +170,7 @@ DECLARE
 BEGIN
     FOR p IN SELECT r.name FROM log_retention r ORDER BY r.name LOOP
         LOOP
-            SELECT coalesce(bool_or(b.removed >= p_rows), false) INTO more FROM log_retention_batch(p.name, p_rows) b;
+            SELECT coalesce(bool_or(b.removed > 0), false) INTO more FROM log_retention_batch(p.name, p_rows) b;
             COMMIT;
             EXIT WHEN NOT more;
         END LOOP;
