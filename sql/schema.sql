@@ -2660,48 +2660,31 @@ $$;
 -- One batch of one retention period: removes at most p_rows of the oldest
 -- rows past its cutoff from each of its tables, claimed with SKIP LOCKED (it
 -- never waits on another sweep or writer), and returns what it removed per
--- table (0 and cutoff NULL for a table kept for ever). Run each batch in a transaction of its own (handoff-top sweep does;
--- CALL log_retention_sweep() below does) and repeat while a table reports
--- p_rows.
+-- table (0 and cutoff NULL for a table kept for ever). Run each batch in a
+-- transaction of its own (handoff-top sweep does; CALL log_retention_sweep()
+-- below does) and repeat until a batch removes nothing (one can remove fewer
+-- than p_rows and leave rows: a row a writer updated as the batch claimed it).
 CREATE OR REPLACE FUNCTION log_retention_batch(p_name text, p_rows integer DEFAULT 5000, p_now timestamptz DEFAULT now())
 RETURNS TABLE (table_name text, removed bigint, cutoff timestamptz)
 LANGUAGE plpgsql AS $$
 DECLARE
     t record;
     n bigint;
+    filter text;
 BEGIN
     IF p_rows IS NULL OR p_rows < 1 THEN
         RAISE EXCEPTION 'batch size must be at least 1, got %', p_rows;
     END IF;
     FOR t IN SELECT * FROM log_retention_cutoffs(p_now) c WHERE c.name = p_name ORDER BY c.table_name LOOP
-        IF t.cutoff IS NULL THEN
-            NULL;                   -- kept for ever
-        ELSIF t.table_name = 'performance_logs' THEN
-            DELETE FROM performance_logs x WHERE x.id IN (
-                SELECT y.id FROM performance_logs y WHERE y.created_at < t.cutoff
-                 ORDER BY y.created_at LIMIT p_rows FOR UPDATE SKIP LOCKED);
-        ELSIF t.table_name = 'system_metrics' THEN
-            DELETE FROM system_metrics x WHERE x.id IN (
-                SELECT y.id FROM system_metrics y WHERE y.recorded_at < t.cutoff
-                 ORDER BY y.recorded_at LIMIT p_rows FOR UPDATE SKIP LOCKED);
-        ELSIF t.table_name = 'performance_rollup' THEN
-            DELETE FROM performance_rollup x WHERE (x.resolution_s, x.bucket_start, x.operation) IN (
-                SELECT y.resolution_s, y.bucket_start, y.operation FROM performance_rollup y
-                 WHERE y.resolution_s = t.resolution_s AND y.bucket_start < t.cutoff
-                 ORDER BY y.bucket_start LIMIT p_rows FOR UPDATE SKIP LOCKED);
-        ELSIF t.table_name = 'performance_rollup_histogram' THEN
-            DELETE FROM performance_rollup_histogram x WHERE (x.resolution_s, x.bucket_start, x.operation, x.latency_bucket) IN (
-                SELECT y.resolution_s, y.bucket_start, y.operation, y.latency_bucket FROM performance_rollup_histogram y
-                 WHERE y.resolution_s = t.resolution_s AND y.bucket_start < t.cutoff
-                 ORDER BY y.bucket_start LIMIT p_rows FOR UPDATE SKIP LOCKED);
-        ELSIF t.table_name = 'analytics_aggregations' THEN
-            DELETE FROM analytics_aggregations x WHERE x.id IN (
-                SELECT y.id FROM analytics_aggregations y WHERE y.time_bucket < t.cutoff
-                 ORDER BY y.time_bucket LIMIT p_rows FOR UPDATE SKIP LOCKED);
-        ELSIF t.table_name = 'session_purge_audit' THEN
-            DELETE FROM session_purge_audit x WHERE x.id IN (
-                SELECT y.id FROM session_purge_audit y WHERE y.purged_at < t.cutoff
-                 ORDER BY y.purged_at LIMIT p_rows FOR UPDATE SKIP LOCKED);
+        IF t.cutoff IS NOT NULL THEN
+            -- the oldest p_rows rows past the cutoff (the rollups': of one tier), found through the time
+            -- column's index and removed by their row address (a TID scan: no join with the table, whose
+            -- plan would read all of it every batch); the outer condition again, so a reused address
+            -- can never take a newer row
+            filter := CASE WHEN t.resolution_s IS NOT NULL THEN format('AND resolution_s = %s', t.resolution_s) ELSE '' END;
+            EXECUTE format('DELETE FROM %1$I WHERE ctid = ANY (ARRAY (SELECT ctid FROM %1$I WHERE %2$I < $1 %3$s ORDER BY %2$I LIMIT $2 FOR UPDATE SKIP LOCKED)) AND %2$I < $1 %3$s',
+                           t.table_name, t.time_column, filter)
+               USING t.cutoff, p_rows;
         END IF;
         GET DIAGNOSTICS n = ROW_COUNT;
         IF t.cutoff IS NULL THEN
@@ -2761,7 +2744,7 @@ DECLARE
 BEGIN
     FOR p IN SELECT r.name FROM log_retention r ORDER BY r.name LOOP
         LOOP
-            SELECT coalesce(bool_or(b.removed >= p_rows), false) INTO more FROM log_retention_batch(p.name, p_rows) b;
+            SELECT coalesce(bool_or(b.removed > 0), false) INTO more FROM log_retention_batch(p.name, p_rows) b;
             COMMIT;
             EXIT WHEN NOT more;
         END LOOP;
@@ -2790,7 +2773,7 @@ CREATE OR REPLACE TRIGGER log_retention_rollup_state
 UPDATE log_retention SET keep_for = keep_for WHERE name = 'performance_rollup_1h';
 -- <<< 013_log_retention.sql
 INSERT INTO handoff_top_migrations (version, name, checksum, execution_ms, baselined)
-VALUES (13, 'log_retention', '4eff9d02a1cb09bef7451138c0a1340943f8684f170495e3fc1adf7eac2a904b', NULL, false)
+VALUES (13, 'log_retention', '69ec5351c83f00f91d2a1c27b04d8d453d06f6a10fb2c16bc861a5c2362812cf', NULL, false)
 ON CONFLICT (version) DO NOTHING;
 
 -- >>> 014_storage_growth.sql

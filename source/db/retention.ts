@@ -61,7 +61,8 @@ export class RetentionBatchError extends Error {
 
 const smallestBatch = 100;
 
-/** Removes every row past its period, in batches of at most batchRows rows per table, each in a
+/** Removes every row past its period, in batches of at most batchRows rows per table (until one removes
+ * none), each in a
  * transaction of its own under a statement and lock timeout of batchTimeoutMs: a writer waits on the
  * sweep for at most that long. A batch that hits the limit is rolled back and retried with half the
  * rows (down to 100, then the sweep fails). The client must not be inside a transaction. */
@@ -104,7 +105,9 @@ export async function applyRetention(
 
 			const removed = batch.reduce((sum, row) => sum + row.removed, 0);
 			options.onBatch?.(period.name, removed);
-			if (!batch.some(row => row.removed >= rows)) break;
+			// Until a batch finds nothing: one can fall short of `rows` and still leave rows behind (a row a
+			// writer updated while the batch claimed it is removed by the next one).
+			if (removed === 0) break;
 		}
 
 		for (const [table, total] of totals) result.tables.push({name: period.name, table, keepFor: period.keep_for, ...total});

@@ -17,6 +17,8 @@ const dayMs = 86_400_000;
 /** Alarm thresholds: share of a limit used, days left. */
 export const alarmPercent = 80;
 export const alarmDays = 7;
+/** The next sweep's rows are counted up to this many per table (then shown as '>100,000'). */
+export const nextSweepCap = 100_000;
 
 const tableRow = z.object({
 	table_name: z.string(),
@@ -223,7 +225,7 @@ export async function storagePanel(
 	const notes: string[] = [];
 	let plan: RetentionPlanRow[] = [];
 	try {
-		plan = await planRetention(client, {afterRefresh: true});
+		plan = await planRetention(client, {afterRefresh: true, cap: nextSweepCap});
 	} catch (error) {
 		if ((error as {code?: string}).code !== '42501') throw error;
 		notes.push('next sweep: cannot read log_retention (run handoff-top setup --create-monitor-role again to grant it)');

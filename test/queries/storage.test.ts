@@ -3,13 +3,12 @@
 // timestamps, what the next sweep removes, days until a limit, the server's
 // free disk where it can be read, alarms with a suggestion, and the monitor
 // role, which sees the panel with what it cannot read said.
-import {randomBytes} from 'node:crypto';
 import {statfsSync} from 'node:fs';
 import pg from 'pg';
 import {beforeAll, describe, expect, it} from 'vitest';
-import {ensureMonitorRole} from '../../source/db/monitorRole.js';
 import {intervalDays, parseSize, readFreeDisk, size, storagePanel} from '../../source/queries/storage.js';
 import {useTestDatabase} from '../helpers/database.js';
+import {withMonitorRole} from '../helpers/monitorRole.js';
 
 const db = useTestDatabase();
 
@@ -131,22 +130,13 @@ describe('the Storage panel', () => {
 	it('works as the least-privilege monitor role, saying what it cannot read', async () => {
 		await db().query(`INSERT INTO session_purge_audit (session_id, session_key, purged_at, deleted_rows, lifecycle_events, session_row)
 		                  VALUES (gen_random_uuid(), 'gone', now() - interval '3 days', '{}', '[]', '{}')`);
-		const role = `ht_mon_${randomBytes(4).toString('hex')}`;
-		await withClient(client => ensureMonitorRole(client, {role, password: 'pw', database: db().name, schema: 'public'}));
-		try {
-			const url = new URL(db().url);
-			url.username = role;
-			url.password = 'pw';
-			const panel = await withClient(client => storagePanel(client, {limitBytes: 100 * 1024 ** 3}), url.toString());
-			const asOwner = await withClient(client => storagePanel(client));
-			expect(panel.tables.map(t => [t.table, t.totalBytes > 0])).toEqual(asOwner.tables.map(t => [t.table, t.totalBytes > 0]));
-			expect(panel.notes).toContain('free disk: cannot be read (the data directory is shown only to superusers and pg_read_all_settings); give --storage-limit');
-			expect(panel.notes).toContain('growth not measured (cannot read purged_at): session_purge_audit');
-			expect(panel.notes).toContain('next sweep: cannot read session_purge_audit');
-			expect(panel.tables.find(t => t.table === 'performance_logs')!.nextSweepRows).toBe(500);
-			expect(panel.ceilings.map(c => c.kind)).toEqual(['limit']);
-		} finally {
-			await db().query(`DROP OWNED BY ${role}; DROP ROLE ${role}`).catch(() => {});
-		}
+		const panel = await withMonitorRole(db(), async url => withClient(client => storagePanel(client, {limitBytes: 100 * 1024 ** 3}), url));
+		const asOwner = await withClient(client => storagePanel(client));
+		expect(panel.tables.map(t => [t.table, t.totalBytes > 0])).toEqual(asOwner.tables.map(t => [t.table, t.totalBytes > 0]));
+		expect(panel.notes).toContain('free disk: cannot be read (the data directory is shown only to superusers and pg_read_all_settings); give --storage-limit');
+		expect(panel.notes).toContain('growth not measured (cannot read purged_at): session_purge_audit');
+		expect(panel.notes).toContain('next sweep: cannot read session_purge_audit');
+		expect(panel.tables.find(t => t.table === 'performance_logs')!.nextSweepRows).toBe(500);
+		expect(panel.ceilings.map(c => c.kind)).toEqual(['limit']);
 	});
 });

@@ -3,14 +3,13 @@
 // the raw rows are gone; raw rows not rolled up yet are never removed; the
 // sweep works in bounded batches beside a writer; the plan (dry run, Storage
 // panel) counts what the batches then remove, and works as the monitor role.
-import {randomBytes} from 'node:crypto';
 import {readFileSync} from 'node:fs';
 import pg from 'pg';
 import {beforeEach, describe, expect, it} from 'vitest';
-import {ensureMonitorRole} from '../../source/db/monitorRole.js';
 import {applyRetention, planRetention, RetentionBatchError} from '../../source/db/retention.js';
 import {performanceTable} from '../../source/queries/performance.js';
 import {useTestDatabase} from '../helpers/database.js';
+import {withMonitorRole} from '../helpers/monitorRole.js';
 
 const db = useTestDatabase();
 const query = (name: string) => readFileSync(new URL(`../../sql/queries/${name}.sql`, import.meta.url), 'utf8');
@@ -268,6 +267,28 @@ describe('log retention', () => {
 		expect((await db().query(`SELECT count(*)::int AS n FROM system_metrics`))[0].n).toBe(1000);
 	});
 
+	it('CALL log_retention_sweep() does the same without handoff-top, committing each batch (and refuses to run inside a transaction)', async () => {
+		await db().query(`UPDATE performance_rollup_state SET rolled_up_to = date_trunc('minute', now())`);
+		await rowsAged('500 days', 'ancient');
+		await db().query(`INSERT INTO performance_logs (operation, duration_ms, created_at)
+		                  SELECT 'old', 1, now() - interval '31 days' - make_interval(secs => g) FROM generate_series(1, 1200) g`);
+		await withClient(async client => {
+			await client.query('BEGIN');
+			await expect(client.query('CALL log_retention_sweep(500)')).rejects.toThrow(/invalid transaction termination/);
+			await client.query('ROLLBACK');
+		});
+		await db().query('CALL log_retention_sweep(500)');
+		expect(await tagsLeft()).toMatchObject({
+			performance_logs: null,
+			system_metrics: null,
+			rollup_1m: null,
+			rollup_10m: null,
+			rollup_1h: null,
+			analytics_aggregations: null,
+			session_purge_audit: null,
+		});
+	});
+
 	it('the plan counts what the batches then remove, changes nothing, and caps its counts', async () => {
 		await db().query(`UPDATE performance_rollup_state SET rolled_up_to = date_trunc('minute', now())`);
 		await db().query(`INSERT INTO system_metrics (metric_name, metric_value, metric_type, recorded_at)
@@ -283,18 +304,10 @@ describe('log retention', () => {
 	});
 
 	it('the plan works as the least-privilege monitor role and says which table it cannot read', async () => {
-		const role = `ht_mon_${randomBytes(4).toString('hex')}`;
-		await withClient(client => ensureMonitorRole(client, {role, password: 'pw', database: db().name, schema: 'public'}));
-		try {
-			const url = new URL(db().url);
-			url.username = role;
-			url.password = 'pw';
-			const plan = await withClient(client => planRetention(client, {afterRefresh: false}), {connectionString: url.toString()});
-			expect(plan.filter(p => !p.readable).map(p => p.table)).toEqual(['session_purge_audit']);
-			expect(plan.find(p => p.table === 'session_purge_audit')?.rowsDue).toBeNull();
-			expect(plan.filter(p => p.readable).every(p => p.rowsDue === 0)).toBe(true);
-		} finally {
-			await db().query(`DROP OWNED BY ${role}; DROP ROLE ${role}`).catch(() => {});
-		}
+		const plan = await withMonitorRole(db(), async url => withClient(client => planRetention(client, {afterRefresh: false}), {connectionString: url}));
+		expect(plan.filter(p => !p.readable).map(p => p.table)).toEqual(['session_purge_audit']);
+		expect(plan.find(p => p.table === 'session_purge_audit')?.rowsDue).toBeNull();
+		expect(plan.filter(p => p.readable).every(p => p.rowsDue === 0)).toBe(true);
 	});
+
 });
