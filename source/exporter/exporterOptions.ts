@@ -11,7 +11,7 @@ export const defaultHost = '127.0.0.1';
 /** Labels the exporter sets itself; --label may not take them. */
 const reservedLabels = new Set(['database', 'state', 'status', 'event_type', 'operation', 'le', 'job', 'instance']);
 const labelName = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-const databaseName = /^[A-Za-z0-9_][A-Za-z0-9_.:-]*$/;
+const databaseName = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
 export type ExporterTarget = {name: string; dsn: string | undefined; label: string};
 export type ExporterOptions = {host: string; port: number; targets: ExporterTarget[]; labels: Record<string, string>; state: string | undefined};
@@ -57,7 +57,7 @@ export function parseExporterOptions(flags: Record<string, unknown>, env: NodeJS
 		if (named) {
 			name = named[1]!;
 			dsn = named[2]!;
-			if (!databaseName.test(name)) usage(`--dsn NAME=URL: the name may hold letters, digits and _ . : - (got '${name}')`);
+			if (!databaseName.test(name)) usage(`--dsn NAME=URL: the name may hold letters, digits and _ . - (got '${name}')`);
 		}
 
 		if (dsn === '') usage('--dsn must not be empty');
