@@ -18,6 +18,7 @@ import {schemaState, type SchemaState} from '../queries/schema.js';
 import {sessionsPage} from '../queries/sessions.js';
 import {inert, inertLines} from '../text/inert.js';
 import {checkFlags, dsnSchema, thresholdFlag, windowFlag} from './commandOptions.js';
+import {overdue} from '../ui/format.js';
 import {duration, sparkline, textTable} from './textTable.js';
 
 export const snapshotOptions = z.object({
@@ -138,7 +139,7 @@ function renderText(whole: Snapshot, label: string, width: number): string {
 						d.retentionPolicy,
 						d.hoursSinceActivity === null ? '-' : duration(d.hoursSinceActivity * 3_600_000),
 						d.nextStep ?? '-',
-						d.nextDueAt === null ? 'never' : d.overdue ? `overdue ${duration(now - d.nextDueAt.getTime())}` : `in ${duration(d.nextDueAt.getTime() - now)}`,
+						d.nextDueAt === null ? 'never' : d.overdue ? overdue : `in ${duration(d.nextDueAt.getTime() - now)}`,
 					]),
 					width,
 				)),
@@ -185,7 +186,8 @@ function renderText(whole: Snapshot, label: string, width: number): string {
 							.map(([k, v]) => `${k}=${String(v)}`)
 							.join(',') || '-',
 						m.type,
-						number(m.value, 2),
+						// a counter counts: no decimals
+						number(m.value, m.type === 'counter' ? 0 : 2),
 						duration(now - m.recordedAt.getTime()),
 					]),
 					width,

@@ -108,7 +108,7 @@ export async function run({args, flags}: CommandInput): Promise<number> {
 				lastHeld = status.heldBackBy?.xid;
 				if (status.heldBackBy) say(`waiting for transaction ${status.heldBackBy.xid}: later events are held back until it ends`);
 			} else if (status.state === 'disconnected') {
-				say(`disconnected — retrying in ${Math.max(1, Math.round((status.retryInMs ?? 0) / 1000))} s: ${status.lastError ?? 'connection lost'}`);
+				say(`disconnected — retrying in ${Math.max(1, Math.ceil((status.retryInMs ?? 0) / 1000))}s: ${status.lastError ?? 'connection lost'}`);
 			}
 		},
 	});

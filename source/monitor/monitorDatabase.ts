@@ -41,9 +41,8 @@ export class MonitorUnavailableError extends Error {
 	constructor(readonly status: MonitorDatabaseStatus) {
 		super(
 			status.state === 'disconnected'
-				? `disconnected${status.retryInMs === undefined ? '' : ` — retrying in ${Math.ceil(status.retryInMs / 1000)} s`}${
-						status.lastError ? `: ${status.lastError}` : ''
-					}`
+				? // no countdown here: the status line has the one that counts down
+					`disconnected${status.lastError ? `: ${status.lastError}` : ''}`
 				: 'connecting',
 		);
 		this.name = 'MonitorUnavailableError';

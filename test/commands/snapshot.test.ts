@@ -32,7 +32,7 @@ describe('handoff-top snapshot', () => {
 		const fast = /^\s+fast\s+100\s+100\.0\s+50\.5\s+(\d+\.\d)\s+100$/m.exec(stdout);
 		expect(fast).not.toBeNull();
 		expect(Math.abs(Number(fast![1]) - 95) / 95).toBeLessThanOrEqual(0.045);
-		expect(stdout).toMatch(/^seed-d\s+active\s+standard\s+1h30m\s+dormant\s+in (30|31)m$/m);
+		expect(stdout).toMatch(/^seed-d\s+active\s+standard\s+1h 30m\s+dormant\s+in (30|31)m$/m);
 		expect(stdout).toMatch(/^cpu\s+host=b\s+gauge\s+70\.00\s+2m$/m);
 		expect(stdout).toMatch(/# archived\s+seed-f/);
 	});

@@ -370,7 +370,7 @@ describe('dormant and writing actions', () => {
 	it('lists dormant sessions with idle hours and what happens next', async () => {
 		const ui = renderMonitor({data: {dormantSessions: async () => [dormant]}, app: {initialScreen: 'dormant'}});
 		const text = await ui.waitForText('sleepy');
-		expect(text).toMatch(/sleepy\s+dormant\s+standard\s+3\.0h\s+expires at next sweep/);
+		expect(text).toMatch(/sleepy\s+dormant\s+standard\s+3h\s+expires at next sweep/);
 	});
 
 	it('refuses the sweep without --write, asks y/n with --write, and runs it on y only', async () => {
