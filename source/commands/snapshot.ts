@@ -217,7 +217,26 @@ function schemaLine(schema: SchemaState): string {
 	return inert(`${schema.state}: ${schema.summary}`);
 }
 
-function toJson(snapshot: Snapshot, label: string): Record<string, unknown> {
+/** Values that are the database's own data: their keys stay exactly as stored. */
+const dataKeys = new Set(['event_data', 'labels', 'metadata']);
+
+/** One key style throughout the document: snake_case, as tail --json and the database's columns. */
+export function snakeKeys(value: unknown): unknown {
+	if (Array.isArray(value)) return value.map(item => snakeKeys(item));
+	if (value === null || typeof value !== 'object' || value instanceof Date) return value;
+	return Object.fromEntries(
+		Object.entries(value).map(([key, item]) => {
+			const snake = key.replaceAll(/[A-Z]/g, c => `_${c.toLowerCase()}`);
+			return [snake, dataKeys.has(snake) ? item : snakeKeys(item)];
+		}),
+	);
+}
+
+function toJson(snapshot: Snapshot, label: string): unknown {
+	return snakeKeys(jsonDocument(snapshot, label));
+}
+
+function jsonDocument(snapshot: Snapshot, label: string): Record<string, unknown> {
 	const document: Record<string, unknown> = {
 		generated_at: snapshot.server.now.toISOString(),
 		connection: {label, database: snapshot.server.database, server_version: snapshot.server.server_version},

@@ -67,4 +67,19 @@ describe('--help and --version', () => {
 			expect(connections - before).toBe(0);
 		}
 	});
+
+	it('flag errors are one handoff-top: line, exit 2, quoting what was typed (never NaN)', async () => {
+		for (const [args, wanted] of [
+			[['--interval', 'abc'], "handoff-top: --interval must be a number of seconds (got 'abc')"],
+			[['tail', '--interval=abc'], "handoff-top: --interval must be a number of seconds (got 'abc')"],
+			[['snapshot', '--limit', 'ten'], "handoff-top: --limit must be a number of rows (got 'ten')"],
+			[['--bogus'], 'handoff-top: unknown flag --bogus (see handoff-top --help)'],
+		] as const) {
+			const before = connections;
+			const run = await runBinary(bin, [...args], env());
+			expect(run.code, args.join(' ')).toBe(2);
+			expect(run.stderr.trim()).toBe(wanted);
+			expect(connections - before).toBe(0);
+		}
+	});
 });

@@ -206,15 +206,19 @@ describe('navigation and help', () => {
 		}
 	});
 
-	it('shows the refresh interval and changes it with + and -', async () => {
+	it('shows the refresh interval and changes it as pg_activity does: + longer, - shorter; h opens help', async () => {
 		const ui = renderMonitor();
 		await ui.waitForText('every 2s');
-		await ui.press('+');
+		await ui.press('-');
 		await ui.waitForText('every 1s');
-		await ui.press('+', '+');
+		await ui.press('-', '-');
 		await ui.waitForText('every 0.5s');
-		await ui.press('-', '-', '-', '-');
+		await ui.press('+', '+', '+', '+');
 		await ui.waitForText('every 10s');
+		await ui.press('h');
+		await ui.waitForText('Keys — Esc closes');
+		await ui.press('h');
+		await ui.waitFor(text => !text.includes('Keys — Esc closes'), 'help closed');
 	});
 });
 
