@@ -112,7 +112,7 @@ function checkParsedFlags(parsed: Record<string, unknown>, argv: string[]): void
 
 export async function main(argv: string[]): Promise<void> {
 	// --help and --version answer before anything else is checked, connected or started, whatever else is given.
-	const asked = helpRequest(argv);
+	const asked = helpRequest(argv, new Set(Object.entries(flags).flatMap(([name, spec]) => (spec.type === 'boolean' ? [] : [kebab(name)]))));
 	if (asked.help && asked.command !== undefined) {
 		const usage = usageOf(asked.command);
 		if (usage) {

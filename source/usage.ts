@@ -119,11 +119,9 @@ export function usageOf(command: string): string | undefined {
 	return `${usage}\n${connects ? `${connection}\n` : ''}\n    --help        This help\n    --version     The version\n`;
 }
 
-/** Flags that take a value (the word after them is not a command). */
-const valueFlags = new Set(['dsn', 'interval', 'since', 'backup', 'backup-dir', 'create-monitor-role', 'monitor-password', 'threshold', 'window', 'rate', 'duration', 'limit', 'screen']);
-
-/** Where --help or --version stand in the arguments, and the command they are for; read before any other check. */
-export function helpRequest(argv: string[]): {command: string | undefined; help: boolean; version: boolean} {
+/** Where --help or --version stand in the arguments, and the command they are for; read before any other check.
+ * `valueFlags` (kebab-case) take a value: the word after one is not a command. */
+export function helpRequest(argv: string[], valueFlags: ReadonlySet<string>): {command: string | undefined; help: boolean; version: boolean} {
 	let command: string | undefined;
 	let help = false;
 	let version = false;

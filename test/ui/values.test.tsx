@@ -9,36 +9,27 @@ import type {SessionDetail, SessionRow} from '../../source/queries/sessions.js';
 import {RatesBar} from '../../source/ui/components/RatesBar.js';
 import {ago, age, hours, until} from '../../source/ui/format.js';
 import {statusFilters} from '../../source/ui/screens/Sessions.js';
-import {keys, renderMonitor} from './render.js';
+import {keys, renderMonitor, sessionRow} from './render.js';
 
 afterEach(() => cleanup());
 
 const now = Date.now();
-function sessionRow(overrides: Partial<SessionRow> = {}): SessionRow {
-	return {
-		id: '20000000-0000-4000-8000-000000000001',
+/** An archived, completed session. */
+function archivedRow(overrides: Partial<SessionRow> = {}): SessionRow {
+	return sessionRow(1, {
 		sessionKey: 'only-one',
-		agentFrom: 'claude',
-		agentTo: 'gpt',
 		status: 'completed',
-		createdAt: new Date(now - 3600_000),
-		updatedAt: new Date(now - 60_000),
 		expiresAt: new Date(now - 60_000),
-		lastActivityAt: new Date(now - 60_000),
-		isDormant: false,
 		archivedAt: new Date(now - 30_000),
-		retentionPolicy: 'standard',
 		hoursSinceActivity: 2 + 5 / 60,
-		contextCount: 3,
-		handoffCount: 1,
 		lastLifecycleEvent: 'archived',
 		lastLifecycleEventAt: new Date(now - 30_000),
 		...overrides,
-	};
+	});
 }
 
 const detail: SessionDetail = {
-	...sessionRow({sessionKey: 'an-archived-session-with-a-rather-long-key-for-80-columns'}),
+	...archivedRow({sessionKey: 'an-archived-session-with-a-rather-long-key-for-80-columns'}),
 	metadata: {},
 	snapshotCount: 0,
 	pendingHandoffs: 0,
@@ -100,7 +91,7 @@ describe('the session detail', () => {
 		const ui = renderMonitor({
 			size: {columns: 80, rows: 24},
 			app: {initialScreen: 'sessions'},
-			data: {sessionsPage: async () => ({rows: [sessionRow()], total: 1}), sessionDetail: async () => detail},
+			data: {sessionsPage: async () => ({rows: [archivedRow()], total: 1}), sessionDetail: async () => detail},
 		});
 		let text = await ui.waitForText('1 session ·');
 		await ui.press(keys.enter);
