@@ -25,7 +25,7 @@ export function ago(date: Date | null | undefined, now: number): string {
 export function until(date: Date | null | undefined, now: number): string {
 	if (!date) return '-';
 	const ms = date.getTime() - now;
-	return ms <= 0 ? overdue : `in ${age(ms)}`;
+	return ms < 1000 ? overdue : `in ${age(ms)}`; // never 'in 0s'
 }
 
 /** The one wording of a step that is due. */

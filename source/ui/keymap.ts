@@ -29,8 +29,8 @@ export const keymap: Binding[] = [
 	{scope: 'global', action: 'previousScreen', keys: ['shift+tab'], help: 'previous screen'},
 	{scope: 'global', action: 'command', keys: [':'], help: 'go to a screen by name (:sessions, :perf …; :q quits)'},
 	// as pg_activity: + makes the refresh time longer, - shorter
-	{scope: 'global', action: 'slower', keys: ['+', '='], help: 'refresh less often (longer interval)'},
-	{scope: 'global', action: 'faster', keys: ['-'], help: 'refresh more often (shorter interval)'},
+	{scope: 'global', action: 'slower', keys: ['+', '='], help: 'refresh less often'},
+	{scope: 'global', action: 'faster', keys: ['-'], help: 'refresh more often'},
 
 	// Lists: the screens that show one add this scope.
 	{scope: 'list', action: 'up', keys: ['up', 'k'], help: 'move up'},
