@@ -95,7 +95,7 @@ function renderText(whole: Snapshot, label: string, width: number): string {
 		...(snapshot.events.length === 0
 			? ['no lifecycle events yet']
 			: textTable(
-					[{header: 'AGO', align: 'right'}, {header: 'EVENT'}, {header: 'SESSION', flexible: 3}, {header: 'AGENTS', flexible: 2}, {header: 'DETAIL', flexible: 1}],
+					[{header: 'AGO', align: 'right'}, {header: 'EVENT'}, {header: 'SESSION', flexible: true}, {header: 'AGENTS', flexible: true}, {header: 'DETAIL', flexible: true}],
 					snapshot.events.map(e => [duration(now - e.createdAt.getTime()), `${eventSymbol(e.eventType)} ${e.eventType}`, e.sessionKey ?? e.sessionId, agents(e), eventSummary(e)]),
 					width,
 				)),
@@ -107,9 +107,9 @@ function renderText(whole: Snapshot, label: string, width: number): string {
 			? ['no sessions']
 			: textTable(
 					[
-						{header: 'SESSION', flexible: 2},
+						{header: 'SESSION', flexible: true},
 						{header: 'STATUS'},
-						{header: 'AGENTS', flexible: 1},
+						{header: 'AGENTS', flexible: true},
 						{header: 'CTX', align: 'right'},
 						{header: 'HANDOFFS', align: 'right'},
 						{header: 'IDLE', align: 'right'},
@@ -179,7 +179,7 @@ function renderText(whole: Snapshot, label: string, width: number): string {
 		...(snapshot.metrics.length === 0
 			? ['no system_metrics in the last 24 h']
 			: textTable(
-					[{header: 'METRIC', flexible: 2}, {header: 'LABELS', flexible: 1}, {header: 'TYPE'}, {header: 'VALUE', align: 'right'}, {header: 'AGE', align: 'right'}],
+					[{header: 'METRIC', flexible: true}, {header: 'LABELS', flexible: true}, {header: 'TYPE'}, {header: 'VALUE', align: 'right'}, {header: 'AGE', align: 'right'}],
 					snapshot.metrics.map(m => [
 						m.name,
 						Object.entries(m.labels)
