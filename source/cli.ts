@@ -49,6 +49,34 @@ const help = `
     8 migration blocked · 130 interrupted
 `;
 
+// Every command's flags, declared once; each command checks the ones it uses.
+const flags = {
+	dsn: {type: 'string', isMultiple: true},
+	label: {type: 'string', isMultiple: true},
+	listen: {type: 'string'},
+	state: {type: 'string'},
+	json: {type: 'boolean'},
+	dryRun: {type: 'boolean'},
+	write: {type: 'boolean'},
+	interval: {type: 'number'},
+	color: {type: 'boolean', default: true},
+	since: {type: 'string'},
+	backup: {type: 'string'},
+	backupDir: {type: 'string'},
+	createMonitorRole: {type: 'string'},
+	monitorPassword: {type: 'string'},
+	threshold: {type: 'number'},
+	window: {type: 'string'},
+	rate: {type: 'number'},
+	duration: {type: 'number'},
+	keep: {type: 'boolean'},
+	wait: {type: 'boolean', default: true},
+	limit: {type: 'number'},
+	batch: {type: 'number'},
+	storageLimit: {type: 'string'},
+	screen: {type: 'string'},
+} as const;
+
 type CommandModule = {run(input: CommandInput): Promise<number>};
 export type CommandInput = {args: string[]; flags: Record<string, unknown>};
 
@@ -93,9 +121,25 @@ function fail(error: unknown): number {
 	return exitCodes.failure;
 }
 
+const kebab = (name: string) => name.replaceAll(/[A-Z]/g, c => `-${c.toLowerCase()}`);
+
+/** An unknown flag is a usage error; a number flag given something else keeps what was typed, so the command's check quotes it ('abc', not NaN). */
+function checkParsedFlags(parsed: Record<string, unknown>, argv: string[]): void {
+	for (const key of Object.keys(parsed)) {
+		if (!(key in flags) && key !== 'help' && key !== 'version') throw new CliError(`unknown flag --${kebab(key)} (see handoff-top --help)`, exitCodes.usage);
+	}
+
+	for (const [key, spec] of Object.entries(flags)) {
+		if (spec.type !== 'number' || !Number.isNaN(parsed[key])) continue;
+		const flag = `--${kebab(key)}`;
+		const at = argv.findIndex(a => a === flag || a.startsWith(`${flag}=`));
+		parsed[key] = at === -1 ? '' : argv[at]!.startsWith(`${flag}=`) ? argv[at]!.slice(flag.length + 1) : (argv[at + 1] ?? '');
+	}
+}
+
 export async function main(argv: string[]): Promise<void> {
 	// --help and --version answer before anything else is checked, connected or started, whatever else is given.
-	const asked = helpRequest(argv);
+	const asked = helpRequest(argv, new Set(Object.entries(flags).flatMap(([name, spec]) => (spec.type === 'boolean' ? [] : [kebab(name)]))));
 	if (asked.help && asked.command !== undefined) {
 		const usage = usageOf(asked.command);
 		if (usage) {
@@ -109,45 +153,15 @@ export async function main(argv: string[]): Promise<void> {
 		importMeta: import.meta,
 		// meow answers --help and --version only when alone: here they answer with anything
 		argv: asked.help && asked.command === undefined ? ['--help'] : asked.version && !asked.help ? ['--version'] : argv,
-		allowUnknownFlags: false,
-		// Every command's flags, declared once; each command checks the ones it uses.
-		flags: {
-			dsn: {type: 'string', isMultiple: true},
-			label: {type: 'string', isMultiple: true},
-			listen: {type: 'string'},
-			state: {type: 'string'},
-			json: {type: 'boolean'},
-			dryRun: {type: 'boolean'},
-			write: {type: 'boolean'},
-			interval: {type: 'number'},
-			color: {type: 'boolean', default: true},
-			since: {type: 'string'},
-			backup: {type: 'string'},
-			backupDir: {type: 'string'},
-			createMonitorRole: {type: 'string'},
-			monitorPassword: {type: 'string'},
-			threshold: {type: 'number'},
-			window: {type: 'string'},
-			rate: {type: 'number'},
-			duration: {type: 'number'},
-			keep: {type: 'boolean'},
-			wait: {type: 'boolean', default: true},
-			limit: {type: 'number'},
-			batch: {type: 'number'},
-			storageLimit: {type: 'string'},
-			screen: {type: 'string'},
-		},
+		// unknown flags and non-numbers are answered below, as every other usage error: one 'handoff-top:' line, exit 2
+		allowUnknownFlags: true,
+		flags,
 	});
 	const [name, ...args] = cli.input;
-	// meow answers a lone --help itself; after a command (handoff-top exporter --help) it is ours: usage, exit 0, nothing else runs
-	if ((cli.flags as Record<string, unknown>)['help'] === true) {
-		process.stdout.write(`${cli.help}\n`);
-		process.exitCode = exitCodes.ok;
-		return;
-	}
 
 	let code: number;
 	try {
+		checkParsedFlags(cli.flags, argv);
 		// No command: the monitor (which prints a snapshot when stdout is not a terminal).
 		const load = commands[name ?? 'monitor'];
 		if (!load) throw new CliError(`unknown command '${name}' (see handoff-top --help)`, exitCodes.usage);

@@ -17,8 +17,9 @@ const monitor = `
     --no-color          No colours (also NO_COLOR)
     --threshold %       Success rate under which an operation is marked (default 95)
     --window W          Chart window: 1h, 6h or 24h (default 1h)
-    --screen NAME       First screen: events, sessions, dormant, performance, metrics, schema (or 1-6)
-    --since T           Live events from T (10m, 2h, 1d or an ISO time); else the newest events, then live`;
+    --screen NAME       First screen: events, sessions, dormant, performance, metrics, schema, storage (or 1-7)
+    --since T           Live events from T (10m, 2h, 1d or an ISO time); else the newest events, then live
+    --storage-limit S   The Storage screen's limit (100GB, 512MB; 1024-based): days left, alarm at 80 %`;
 
 export const commandUsage: Record<string, string> = {
 	monitor,
@@ -40,7 +41,7 @@ export const commandUsage: Record<string, string> = {
     --no-color          No colours`,
 	snapshot: `
   Usage
-    $ handoff-top snapshot [--dsn URL] [--json] [--threshold %] [--window W] [--limit N]
+    $ handoff-top snapshot [--dsn URL] [--json] [--threshold %] [--window W] [--limit N] [--storage-limit S]
 
   Prints every monitor panel once, as text or (--json) one JSON document.
 
@@ -48,7 +49,8 @@ export const commandUsage: Record<string, string> = {
     --json              One JSON document
     --threshold %       Success rate under which an operation is marked (default 95)
     --window W          Window of the series: 1h, 6h or 24h (default 1h)
-    --limit N           Rows per list (default 10, at most 1000)`,
+    --limit N           Rows per list (default 10, at most 1000)
+    --storage-limit S   The Storage panel's limit (100GB, 512MB; 1024-based): days left, alarm at 80 %`,
 	demo: `
   Usage
     $ handoff-top demo [--rate N] [--duration S] [--keep] [--interval S]
@@ -101,14 +103,26 @@ export const commandUsage: Record<string, string> = {
     --json              One JSON document`,
 	sweep: `
   Usage
-    $ handoff-top sweep [--dsn URL] [--dry-run] [--limit N] [--json]
+    $ handoff-top sweep [--dsn URL] [--dry-run] [--limit N] [--batch N] [--json]
 
-  Runs the lifecycle sweep once: expire, dormant, archive, purge.
+  Runs the lifecycle sweep once (expire, dormant, archive, purge), then the log retention (log_retention).
 
   Options
     --dry-run           Say what it would do, change nothing
     --limit N           At most N sessions per action (default 10000)
+    --batch N           Rows per retention batch, each its own transaction (default 5000)
     --json              One JSON document`,
+	exporter: `
+  Usage
+    $ handoff-top exporter [--listen HOST:PORT] [--dsn [NAME=]URL ...] [--label NAME=VALUE ...] [--state FILE]
+
+  Serves Prometheus metrics of one database or several at http://HOST:PORT/metrics until SIGINT/SIGTERM.
+
+  Options
+    --listen HOST:PORT  Where to listen (default 127.0.0.1:10280; port 0: any free one)
+    --dsn [NAME=]URL    A database to read, repeatable; NAME (else the database's name) is its database label
+    --label NAME=VALUE  A label on every series, repeatable
+    --state FILE        Keep the counters here across exporter restarts`,
 };
 
 /** The usage of one command, with the connection flags where it connects. */
@@ -119,11 +133,9 @@ export function usageOf(command: string): string | undefined {
 	return `${usage}\n${connects ? `${connection}\n` : ''}\n    --help        This help\n    --version     The version\n`;
 }
 
-/** Flags that take a value (the word after them is not a command). */
-const valueFlags = new Set(['dsn', 'interval', 'since', 'backup', 'backup-dir', 'create-monitor-role', 'monitor-password', 'threshold', 'window', 'rate', 'duration', 'limit', 'screen']);
-
-/** Where --help or --version stand in the arguments, and the command they are for; read before any other check. */
-export function helpRequest(argv: string[]): {command: string | undefined; help: boolean; version: boolean} {
+/** Where --help or --version stand in the arguments, and the command they are for; read before any other check.
+ * `valueFlags` (kebab-case) take a value: the word after one is not a command. */
+export function helpRequest(argv: string[], valueFlags: ReadonlySet<string>): {command: string | undefined; help: boolean; version: boolean} {
 	let command: string | undefined;
 	let help = false;
 	let version = false;

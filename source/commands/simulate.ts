@@ -19,6 +19,7 @@ export function describeStats(stats: SimulatorStats): string {
 		`${stats.operations} operations in ${seconds.toFixed(1)} s (${(stats.operations / seconds).toFixed(1)}/s), ` +
 		`${stats.modelledFailures} modelled failures; ${stats.sweeps} sweeps: ${dormant} dormant, ${expire} expired, ` +
 		`${archive} archived, ${purge} purged` +
+		(stats.reconnects > 0 ? `; the database went away ${stats.reconnects === 1 ? 'once' : `${stats.reconnects} times`}, carried on after it came back` : '') +
 		(stats.errors > 0 ? `; ${stats.errors} database errors (last: ${stats.lastError})` : '')
 	);
 }

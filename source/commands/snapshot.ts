@@ -19,6 +19,7 @@ import {sessionsPage} from '../queries/sessions.js';
 import {ceilingLine, databaseLine, storageCells, storagePanel, type StoragePanel} from '../queries/storage.js';
 import {inert, inertLines} from '../text/inert.js';
 import {checkFlags, dsnSchema, storageLimitFlag, thresholdFlag, windowFlag} from './commandOptions.js';
+import {overdue} from '../ui/format.js';
 import {duration, sparkline, textTable} from './textTable.js';
 
 export const snapshotOptions = z.object({
@@ -99,7 +100,7 @@ function renderText(whole: Snapshot, label: string, width: number): string {
 		...(snapshot.events.length === 0
 			? ['no lifecycle events yet']
 			: textTable(
-					[{header: 'AGO', align: 'right'}, {header: 'EVENT'}, {header: 'SESSION', flexible: 3}, {header: 'AGENTS', flexible: 2}, {header: 'DETAIL', flexible: 1}],
+					[{header: 'AGO', align: 'right'}, {header: 'EVENT'}, {header: 'SESSION', flexible: true}, {header: 'AGENTS', flexible: true}, {header: 'DETAIL', flexible: true}],
 					snapshot.events.map(e => [duration(now - e.createdAt.getTime()), `${eventSymbol(e.eventType)} ${e.eventType}`, e.sessionKey ?? e.sessionId, agents(e), eventSummary(e)]),
 					width,
 				)),
@@ -111,9 +112,9 @@ function renderText(whole: Snapshot, label: string, width: number): string {
 			? ['no sessions']
 			: textTable(
 					[
-						{header: 'SESSION', flexible: 2},
+						{header: 'SESSION', flexible: true},
 						{header: 'STATUS'},
-						{header: 'AGENTS', flexible: 1},
+						{header: 'AGENTS', flexible: true},
 						{header: 'CTX', align: 'right'},
 						{header: 'HANDOFFS', align: 'right'},
 						{header: 'IDLE', align: 'right'},
@@ -143,7 +144,7 @@ function renderText(whole: Snapshot, label: string, width: number): string {
 						d.retentionPolicy,
 						d.hoursSinceActivity === null ? '-' : duration(d.hoursSinceActivity * 3_600_000),
 						d.nextStep ?? '-',
-						d.nextDueAt === null ? 'never' : d.overdue ? `overdue ${duration(now - d.nextDueAt.getTime())}` : `in ${duration(d.nextDueAt.getTime() - now)}`,
+						d.nextDueAt === null ? 'never' : d.overdue ? overdue : `in ${duration(d.nextDueAt.getTime() - now)}`,
 					]),
 					width,
 				)),
@@ -183,14 +184,15 @@ function renderText(whole: Snapshot, label: string, width: number): string {
 		...(snapshot.metrics.length === 0
 			? ['no system_metrics in the last 24 h']
 			: textTable(
-					[{header: 'METRIC', flexible: 2}, {header: 'LABELS', flexible: 1}, {header: 'TYPE'}, {header: 'VALUE', align: 'right'}, {header: 'AGE', align: 'right'}],
+					[{header: 'METRIC', flexible: true}, {header: 'LABELS', flexible: true}, {header: 'TYPE'}, {header: 'VALUE', align: 'right'}, {header: 'AGE', align: 'right'}],
 					snapshot.metrics.map(m => [
 						m.name,
 						Object.entries(m.labels)
 							.map(([k, v]) => `${k}=${String(v)}`)
 							.join(',') || '-',
 						m.type,
-						number(m.value, 2),
+						// a counter counts: no decimals
+						number(m.value, m.type === 'counter' ? 0 : 2),
 						duration(now - m.recordedAt.getTime()),
 					]),
 					width,
@@ -249,7 +251,26 @@ function schemaLine(schema: SchemaState): string {
 	return inert(`${schema.state}: ${schema.summary}`);
 }
 
-function toJson(snapshot: Snapshot, label: string): Record<string, unknown> {
+/** Values that are the database's own data: their keys stay exactly as stored. */
+const dataKeys = new Set(['event_data', 'labels', 'metadata']);
+
+/** One key style throughout the document: snake_case, as tail --json and the database's columns. */
+export function snakeKeys(value: unknown): unknown {
+	if (Array.isArray(value)) return value.map(item => snakeKeys(item));
+	if (value === null || typeof value !== 'object' || value instanceof Date) return value;
+	return Object.fromEntries(
+		Object.entries(value).map(([key, item]) => {
+			const snake = key.replaceAll(/[A-Z]/g, c => `_${c.toLowerCase()}`);
+			return [snake, dataKeys.has(snake) ? item : snakeKeys(item)];
+		}),
+	);
+}
+
+function toJson(snapshot: Snapshot, label: string): unknown {
+	return snakeKeys(jsonDocument(snapshot, label));
+}
+
+function jsonDocument(snapshot: Snapshot, label: string): Record<string, unknown> {
 	const document: Record<string, unknown> = {
 		generated_at: snapshot.server.now.toISOString(),
 		connection: {label, database: snapshot.server.database, server_version: snapshot.server.server_version},

@@ -8,7 +8,7 @@ import type {CommandInput} from '../cli.js';
 import {connect, resolveConnection} from '../db/connection.js';
 import {CliError, exitCodes} from '../exitCodes.js';
 import {createEventFeed, type FeedStatus} from '../feed/eventFeed.js';
-import {eventJson, formatEventLine} from '../feed/eventText.js';
+import {eventJson, formatEventLine, lineWidths} from '../feed/eventText.js';
 import {schemaState} from '../queries/schema.js';
 import {inert} from '../text/inert.js';
 import {checkFlags, dsnSchema, sinceSchema} from './commandOptions.js';
@@ -61,6 +61,8 @@ export async function run({args, flags}: CommandInput): Promise<number> {
 	let lastWakeups: FeedStatus['wakeups'] = 'notify';
 	let lastPolling: string | undefined;
 	const every = `every ${options.interval} s`;
+	// the text columns line up: each widens to the widest value seen so far
+	const widths = lineWidths();
 	const feed = createEventFeed({
 		async connect() {
 			if (first) {
@@ -75,7 +77,7 @@ export async function run({args, flags}: CommandInput): Promise<number> {
 		pollIntervalMs: options.interval * 1000,
 		onEvents(batch) {
 			if (stdoutClosed) return;
-			const text = batch.map(event => (options.json ? JSON.stringify(eventJson(event)) : formatEventLine(event, {color}))).join('\n');
+			const text = batch.map(event => (options.json ? JSON.stringify(eventJson(event)) : formatEventLine(event, {color, widths}))).join('\n');
 			process.stdout.write(`${text}\n`);
 		},
 		onNotice(text) {
@@ -108,7 +110,7 @@ export async function run({args, flags}: CommandInput): Promise<number> {
 				lastHeld = status.heldBackBy?.xid;
 				if (status.heldBackBy) say(`waiting for transaction ${status.heldBackBy.xid}: later events are held back until it ends`);
 			} else if (status.state === 'disconnected') {
-				say(`disconnected — retrying in ${Math.max(1, Math.round((status.retryInMs ?? 0) / 1000))} s: ${status.lastError ?? 'connection lost'}`);
+				say(`disconnected — retrying in ${Math.max(1, Math.ceil((status.retryInMs ?? 0) / 1000))}s: ${status.lastError ?? 'connection lost'}`);
 			}
 		},
 	});

@@ -3,6 +3,7 @@
 // default) the least useful flexible column is cut first, with '…'.
 // Every cell is made inert (source/text/inert.ts) before it is measured or cut.
 import {inert} from '../text/inert.js';
+import {age} from '../ui/format.js';
 
 export type Column = {
 	header: string;
@@ -45,15 +46,9 @@ export function textTable(columns: Column[], given: string[][], maxWidth = 80): 
 	return [line(columns.map(c => inert(c.header))), ...rows.map(row => line(row))];
 }
 
-/** '3m', '2h05m', '4d' — coarse on purpose. */
+/** The monitor's one human duration ('12s', '3m', '2h 5m'), of a span either way. */
 export function duration(ms: number): string {
-	const s = Math.round(Math.abs(ms) / 1000);
-	if (s < 60) return `${s}s`;
-	const m = Math.floor(s / 60);
-	if (m < 60) return `${m}m`;
-	const h = Math.floor(m / 60);
-	if (h < 48) return `${h}h${String(m % 60).padStart(2, '0')}m`;
-	return `${Math.floor(h / 24)}d`;
+	return age(Math.abs(ms));
 }
 
 const blocks = '▁▂▃▄▅▆▇█';

@@ -2,6 +2,7 @@
 // environment (PGHOST, PGPORT, PGUSER, PGDATABASE, PGPASSWORD, PGPASSFILE or
 // ~/.pgpass, PGSSLMODE). Connection failures become one clear line with the
 // 'cannot connect' exit code.
+import {userInfo} from 'node:os';
 import {createRequire} from 'node:module';
 import pg from 'pg';
 import {CliError, exitCodes} from '../exitCodes.js';
@@ -81,6 +82,19 @@ function pgpassLookup(config: pg.ClientConfig): () => Promise<string> {
 		});
 }
 
+/** libpq's default user name: PGUSER, else the operating system user (with USER unset too: containers, cron). */
+export function defaultUser(env: NodeJS.ProcessEnv): string | undefined {
+	if (env['PGUSER']) return env['PGUSER'];
+	try {
+		const name = userInfo().username;
+		if (name) return name;
+	} catch {
+		// no passwd entry for this uid: fall back to the environment
+	}
+
+	return env['USER'] ?? env['LOGNAME'];
+}
+
 export function resolveConnection(options: ConnectOptions): ResolvedConnection {
 	const env = options.env ?? process.env;
 	const dsn = options.dsn ?? env['DATABASE_URL'];
@@ -93,12 +107,15 @@ export function resolveConnection(options: ConnectOptions): ResolvedConnection {
 	};
 	if (dsn !== undefined && dsn !== '') {
 		const url = parseDsn(dsn, source === 'dsn' ? '--dsn' : 'DATABASE_URL');
+		// libpq: a URI without a user name connects as PGUSER, else the operating system user (pg would send none without USER)
+		const user = defaultUser(env);
+		if (!url.username && !url.searchParams.get('user') && user) url.username = encodeURIComponent(user);
 		config.connectionString = url.toString();
 		if (url.searchParams.get('application_name')) delete config.application_name;
 	} else {
 		config.host = env['PGHOST'] ?? 'localhost';
 		config.port = Number(env['PGPORT'] ?? 5432);
-		config.user = env['PGUSER'] ?? env['USER'];
+		config.user = defaultUser(env);
 		config.database = env['PGDATABASE'] ?? config.user;
 		if (env['PGPASSWORD'] !== undefined) config.password = env['PGPASSWORD'];
 	}

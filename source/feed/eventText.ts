@@ -104,12 +104,32 @@ export function agents(event: Pick<LifecycleEvent, 'agentFrom' | 'agentTo'>): st
 	return inert(event.agentTo ? `${event.agentFrom}→${event.agentTo}` : event.agentFrom);
 }
 
-/** tail's text line. Every part from the database is inert; the only escape codes are a spec type's own colour. */
-export function formatEventLine(event: LifecycleEvent, options: {color?: boolean} = {}): string {
-	const type = `${eventSymbol(event.eventType)} ${inert(event.eventType).padEnd(14)}`;
-	const shown = options.color && isSpecEventType(event.eventType) ? `\u001B[${eventColours[event.eventType]}m${type}\u001B[39m` : type;
-	const parts = [event.createdAt.toISOString(), shown, inert(event.sessionKey ?? event.sessionId), agents(event)];
+/** Column widths of tail's lines: they only grow (up to a cap), so the lines of a stream line up as far as they can. */
+export type LineWidths = {type: number; session: number; agents: number};
+
+export function lineWidths(): LineWidths {
+	return {type: 14, session: 0, agents: 0};
+}
+
+const widthCaps: LineWidths = {type: 24, session: 48, agents: 40};
+
+/** tail's text line. Every part from the database is inert; the only escape codes are a spec type's own colour.
+ * With `widths` (one per stream) the type, session and agents columns are padded to the widest seen so far. */
+export function formatEventLine(event: LifecycleEvent, options: {color?: boolean; widths?: LineWidths} = {}): string {
+	const widths = options.widths;
+	const session = inert(event.sessionKey ?? event.sessionId);
+	const who = agents(event);
+	const typeText = inert(event.eventType);
 	const summary = eventSummary(event);
+	if (widths) {
+		widths.type = Math.max(widths.type, Math.min(widthCaps.type, typeText.length));
+		widths.session = Math.max(widths.session, Math.min(widthCaps.session, session.length));
+		widths.agents = Math.max(widths.agents, Math.min(widthCaps.agents, who.length));
+	}
+
+	const type = `${eventSymbol(event.eventType)} ${typeText.padEnd(widths?.type ?? 14)}`;
+	const shown = options.color && isSpecEventType(event.eventType) ? `\u001B[${eventColours[event.eventType]}m${type}\u001B[39m` : type;
+	const parts = [event.createdAt.toISOString(), shown, session.padEnd(widths ? widths.session : 0), who.padEnd(widths && summary ? widths.agents : 0)];
 	if (summary) parts.push(summary);
 	return parts.join('  ');
 }

@@ -41,9 +41,8 @@ export class MonitorUnavailableError extends Error {
 	constructor(readonly status: MonitorDatabaseStatus) {
 		super(
 			status.state === 'disconnected'
-				? `disconnected${status.retryInMs === undefined ? '' : ` — retrying in ${Math.ceil(status.retryInMs / 1000)} s`}${
-						status.lastError ? `: ${status.lastError}` : ''
-					}`
+				? // no countdown here: the status line has the one that counts down
+					`disconnected${status.lastError ? `: ${status.lastError}` : ''}`
 				: 'connecting',
 		);
 		this.name = 'MonitorUnavailableError';
@@ -51,7 +50,7 @@ export class MonitorUnavailableError extends Error {
 }
 
 /** Did this error come from a statement on a healthy connection? */
-function isStatementError(error: unknown): boolean {
+export function isStatementError(error: unknown): boolean {
 	const code = (error as {code?: unknown})?.code;
 	if (typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) return false;
 	return !code.startsWith('08') && !['57P01', '57P02', '57P03', '57P04', '57P05'].includes(code);

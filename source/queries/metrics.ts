@@ -28,7 +28,37 @@ export type MetricLatest = z.output<typeof latestRow>;
 export async function metricsLatest(client: pg.ClientBase, options: {withinHours?: number} = {}): Promise<MetricLatest[]> {
 	const hours = z.number().positive().max(24 * 365).parse(options.withinHours ?? 24);
 	const {rows} = await client.query(sqlText('queries/metrics_latest'), [hours]);
-	return rows.map(row => latestRow.parse(row));
+	return rows.map(row => latestRow.parse(row)).sort(byNameAndLabels);
+}
+
+/** A label value as a number when it is one ('10', '0.5', '+Inf'): histogram buckets sort numerically. */
+function labelNumber(value: unknown): number | undefined {
+	if (typeof value === 'number') return value;
+	if (typeof value !== 'string') return undefined;
+	if (/^\+?inf$/i.test(value)) return Number.POSITIVE_INFINITY;
+	if (/^-inf$/i.test(value)) return Number.NEGATIVE_INFINITY;
+	return value.trim() !== '' && Number.isFinite(Number(value)) ? Number(value) : undefined;
+}
+
+/** By name, then label by label: numbers (le=10 < le=100 < le=+Inf) numerically, other values as text. */
+export function byNameAndLabels(a: MetricLatest, b: MetricLatest): number {
+	if (a.name !== b.name) return a.name < b.name ? -1 : 1;
+	const keys = [...new Set([...Object.keys(a.labels), ...Object.keys(b.labels)])].sort();
+	for (const key of keys) {
+		const x = a.labels[key];
+		const y = b.labels[key];
+		if (x === y) continue;
+		if (x === undefined) return -1;
+		if (y === undefined) return 1;
+		const nx = labelNumber(x);
+		const ny = labelNumber(y);
+		if (nx !== undefined && ny !== undefined && nx !== ny) return nx - ny;
+		const sx = typeof x === 'string' ? x : JSON.stringify(x);
+		const sy = typeof y === 'string' ? y : JSON.stringify(y);
+		if (sx !== sy) return sx < sy ? -1 : 1;
+	}
+
+	return 0;
 }
 
 const seriesParams = z.strictObject({

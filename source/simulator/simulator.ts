@@ -7,6 +7,7 @@
 // (pg_cron) is skipped when its write fails with SQLSTATE 25006.
 import pg from 'pg';
 import {sqlText} from '../db/sqlText.js';
+import {isStatementError} from '../monitor/monitorDatabase.js';
 import {contextContent} from './content.js';
 import {defaultFaults, LatencyModel, type FaultOptions, type Operation, type Outcome} from './latency.js';
 import {MetricsRecorder, type MetricRow} from './metrics.js';
@@ -48,6 +49,8 @@ export type SimulatorStats = {
 	metricRows: number;
 	/** Unexpected database errors. */
 	errors: number;
+	/** Times the database went away (a restart, a network drop) and the simulator waited and carried on. */
+	reconnects: number;
 	lastError?: string;
 	elapsedMs: number;
 };
@@ -98,6 +101,7 @@ export class Simulator {
 		performanceLogs: 0,
 		metricRows: 0,
 		errors: 0,
+		reconnects: 0,
 		elapsedMs: 0,
 	};
 
@@ -111,6 +115,8 @@ export class Simulator {
 	private reserved = 0;
 	private inFlight = 0;
 	private gate: Promise<void> | undefined;
+	/** While the database is away: workers wait here instead of failing (see recover). */
+	private outage: Promise<void> | undefined;
 	private onIdle: (() => void) | undefined;
 	private nextArrival = 0;
 	private consecutiveErrors = 0;
@@ -187,7 +193,7 @@ export class Simulator {
 			this.nextArrival = Math.max(this.nextArrival, now - 250) + this.random.exponential(1000 / this.options.rate);
 			if (this.nextArrival - now > 1) await sleep(this.nextArrival - now, signal);
 			if (signal.aborted) return;
-			while (this.gate) await this.gate;
+			while (this.gate || this.outage) await (this.outage ?? this.gate);
 			const action = this.workload.next(Date.now());
 			const session = 'session' in action ? action.session : undefined;
 			if (session) session.busy = true;
@@ -214,6 +220,38 @@ export class Simulator {
 			return;
 		}
 
+		// The connection went, not the statement: wait for the database like the monitor does, do not count it as the workload's error.
+		if (!isStatementError(error) && !this.stop.signal.aborted) {
+			this.outage ??= this.recover(error).finally(() => {
+				this.outage = undefined;
+			});
+			return;
+		}
+
+		this.countError(error);
+	}
+
+	/** Retries (0.25 s doubling to 5 s) until the database answers; an error the database was not away for counts as any other. */
+	private async recover(error: unknown): Promise<void> {
+		const {signal} = this.stop;
+		let delay = 250;
+		let waited = false;
+		while (!signal.aborted) {
+			try {
+				await this.pool.query(sqlText('simulator/ping'));
+				if (waited) this.stats.reconnects++;
+				else this.countError(error);
+				return;
+			} catch (pingError) {
+				waited = true;
+				this.stats.lastError = pingError instanceof Error ? pingError.message : String(pingError);
+				await sleep(delay, signal);
+				delay = Math.min(delay * 2, 5000);
+			}
+		}
+	}
+
+	private countError(error: unknown): void {
 		this.stats.errors++;
 		this.stats.lastError = error instanceof Error ? error.message : String(error);
 		// A database that went away: stop instead of spinning.

@@ -277,7 +277,7 @@ export function App(props: AppProps) {
 					<StatusLine status={status} width={columns} schemaCurrent={schemaCurrent} />
 					<Box flexDirection="column" height={bodyHeight} overflow="hidden">
 						{modal?.kind === 'help' ? (
-							<Help scopes={[...screenScopes[screen], ...(screen === 'events' ? [] : (['list'] as Scope[]))]} width={columns} height={bodyHeight} />
+							<Help scopes={[...screenScopes[screen], ...(screen === 'sessions' && memory.get('sessions.detail') ? [] : (['list'] as Scope[]))]} width={columns} height={bodyHeight} />
 						) : screen === 'events' ? (
 							<LiveEvents {...screenProps} view={eventView} paused={paused} setPaused={setPaused} />
 						) : screen === 'sessions' ? (

@@ -3,35 +3,43 @@
 // of every distinct string it has rendered).
 import {inert} from '../text/inert.js';
 
-/** '4s', '12m', '3h', '2d': whole units, coarser as the age grows. */
+/** The one human duration everywhere: '12s', '3m', '2h 5m', '3d 4h' (two units at most, rounded down). */
 export function age(ms: number): string {
 	const seconds = Math.max(0, Math.floor(ms / 1000));
 	if (seconds < 60) return `${seconds}s`;
 	const minutes = Math.floor(seconds / 60);
 	if (minutes < 60) return `${minutes}m`;
 	const hours = Math.floor(minutes / 60);
-	if (hours < 48) return `${hours}h`;
-	return `${Math.floor(hours / 24)}d`;
+	if (hours < 48) return minutes % 60 === 0 ? `${hours}h` : `${hours}h ${minutes % 60}m`;
+	const days = Math.floor(hours / 24);
+	return hours % 24 === 0 ? `${days}d` : `${days}d ${hours % 24}h`;
 }
 
+/** How long ago a past moment was; a clock a little ahead of ours still reads '0s ago', never 'in 0s'. */
 export function ago(date: Date | null | undefined, now: number): string {
 	if (!date) return '-';
-	const ms = now - date.getTime();
-	return ms < 0 ? `in ${age(-ms)}` : `${age(ms)} ago`;
+	return `${age(now - date.getTime())} ago`;
 }
 
+/** When a lifecycle step falls due: 'in 3m', or 'at next sweep' once due (the sweep performs it). */
 export function until(date: Date | null | undefined, now: number): string {
 	if (!date) return '-';
 	const ms = date.getTime() - now;
-	return ms <= 0 ? 'due now' : `in ${age(ms)}`;
+	return ms < 1000 ? overdue : `in ${age(ms)}`; // never 'in 0s'
 }
 
-/** Hours as '2.5h' below ten, whole hours above, days beyond two. */
+/** The one wording of a step that is due. */
+export const overdue = 'at next sweep';
+
+/** Hours (idle time) in the same human duration: '12s', '3m', '2h 5m'. */
 export function hours(value: number | null | undefined): string {
 	if (value === null || value === undefined || !Number.isFinite(value)) return '-';
-	if (value < 10) return `${value.toFixed(1)}h`;
-	if (value < 48) return `${Math.round(value)}h`;
-	return `${Math.round(value / 24)}d`;
+	return age(value * 3_600_000);
+}
+
+/** '1 session', '2 sessions'. */
+export function plural(n: number, one: string, many = `${one}s`): string {
+	return `${count(n)} ${n === 1 ? one : many}`;
 }
 
 export function clock(date: Date): string {

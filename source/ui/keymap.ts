@@ -18,7 +18,7 @@ export type Binding = {
 
 export const keymap: Binding[] = [
 	{scope: 'global', action: 'quit', keys: ['q', 'ctrl+c'], help: 'quit', hint: 'quit'},
-	{scope: 'global', action: 'help', keys: ['?'], help: 'help (Esc closes)', hint: 'help'},
+	{scope: 'global', action: 'help', keys: ['?', 'h'], help: 'help (Esc closes)', hint: 'help'},
 	{scope: 'global', action: 'screen1', keys: ['1'], help: 'live events'},
 	{scope: 'global', action: 'screen2', keys: ['2'], help: 'sessions'},
 	{scope: 'global', action: 'screen3', keys: ['3'], help: 'dormant sessions'},
@@ -29,8 +29,9 @@ export const keymap: Binding[] = [
 	{scope: 'global', action: 'nextScreen', keys: ['tab'], help: 'next screen'},
 	{scope: 'global', action: 'previousScreen', keys: ['shift+tab'], help: 'previous screen'},
 	{scope: 'global', action: 'command', keys: [':'], help: 'go to a screen by name (:sessions, :perf …; :q quits)'},
-	{scope: 'global', action: 'slower', keys: ['-'], help: 'refresh less often'},
-	{scope: 'global', action: 'faster', keys: ['+', '='], help: 'refresh more often'},
+	// as pg_activity: + makes the refresh time longer, - shorter
+	{scope: 'global', action: 'slower', keys: ['+', '='], help: 'refresh less often'},
+	{scope: 'global', action: 'faster', keys: ['-'], help: 'refresh more often'},
 
 	// Lists: the screens that show one add this scope.
 	{scope: 'list', action: 'up', keys: ['up', 'k'], help: 'move up'},
@@ -71,7 +72,7 @@ export const keymap: Binding[] = [
 	{scope: 'prompt', action: 'cancel', keys: ['escape'], help: 'cancel'},
 	{scope: 'confirm', action: 'yes', keys: ['y', 'Y'], help: 'yes'},
 	{scope: 'confirm', action: 'no', keys: ['n', 'N', 'escape'], help: 'no'},
-	{scope: 'help', action: 'close', keys: ['escape', '?', 'q'], help: 'close help'},
+	{scope: 'help', action: 'close', keys: ['escape', '?', 'h', 'q'], help: 'close help'},
 	{scope: 'tooSmall', action: 'quit', keys: ['q', 'ctrl+c'], help: 'quit'},
 ];
 

@@ -5,7 +5,7 @@ import {createServer, type Server} from 'node:net';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {buildBinary, runBinary} from '../commands/binary.js';
 
-const commands = ['monitor', 'schema', 'tail', 'snapshot', 'demo', 'simulate', 'setup', 'migrate', 'validate', 'sweep'];
+const commands = ['monitor', 'schema', 'tail', 'snapshot', 'demo', 'simulate', 'setup', 'migrate', 'validate', 'sweep', 'exporter'];
 
 let bin: string;
 let remove: (() => void) | undefined;
@@ -64,6 +64,21 @@ describe('--help and --version', () => {
 			const run = await runBinary(bin, args, env());
 			expect(run.code).toBe(0);
 			for (const command of commands) expect(run.stdout).toContain(`    ${command}`);
+			expect(connections - before).toBe(0);
+		}
+	});
+
+	it('flag errors are one handoff-top: line, exit 2, quoting what was typed (never NaN)', async () => {
+		for (const [args, wanted] of [
+			[['--interval', 'abc'], "handoff-top: --interval must be a number of seconds (got 'abc')"],
+			[['tail', '--interval=abc'], "handoff-top: --interval must be a number of seconds (got 'abc')"],
+			[['snapshot', '--limit', 'ten'], "handoff-top: --limit must be a number of rows (got 'ten')"],
+			[['--bogus'], 'handoff-top: unknown flag --bogus (see handoff-top --help)'],
+		] as const) {
+			const before = connections;
+			const run = await runBinary(bin, [...args], env());
+			expect(run.code, args.join(' ')).toBe(2);
+			expect(run.stderr.trim()).toBe(wanted);
 			expect(connections - before).toBe(0);
 		}
 	});

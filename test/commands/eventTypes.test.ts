@@ -40,7 +40,7 @@ describe('event types of other writers', () => {
 		const scheduled = lines.find(l => l.includes('open-scheduled') && l.includes('expiration_scheduled'));
 		expect(scheduled).toMatch(/^\d{4}-\S+Z {2}· expiration_scheduled {2}open-scheduled {2}claude→gpt {2}.*expires_at=2031-01-02T03:04:05\.000Z/);
 		expect(scheduled).toMatch(/ttl_hours=24/);
-		expect(lines.find(l => l.includes('custom_audit'))).toMatch(/^\S+Z {2}· custom_audit {4}open-audited {2}gemini {2}actor=ops\b/);
+		expect(lines.find(l => l.includes('custom_audit'))).toMatch(/^\S+Z {2}· custom_audit\s{4,}open-audited\s{2,}gemini\s{2,}actor=ops\b/);
 		expect(lines.find(l => l.includes('open-scheduled') && l.includes('created'))).toMatch(/ {2}\+ created {9}open-scheduled {2}/);
 		expect(tail.output.stderr).not.toMatch(/disconnected|error/i);
 	});
@@ -78,6 +78,6 @@ describe('event types of other writers', () => {
 		const doc = JSON.parse(stdout) as Record<string, any>;
 		expect(doc['events'].map((e: any) => e.event_type)).toEqual(expect.arrayContaining(['expiration_scheduled', 'custom_audit', 'created']));
 		expect(doc['event_counts'].totals).toMatchObject({expiration_scheduled: 2, custom_audit: 1, created: 3, expired: 0});
-		expect(doc['sessions'].rows.find((s: any) => s.sessionKey === 'open-audited').lastLifecycleEvent).toBe('custom_audit');
+		expect(doc['sessions'].rows.find((s: any) => s.session_key === 'open-audited').last_lifecycle_event).toBe('custom_audit');
 	});
 });

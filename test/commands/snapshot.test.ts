@@ -32,7 +32,7 @@ describe('handoff-top snapshot', () => {
 		const fast = /^\s+fast\s+100\s+100\.0\s+50\.5\s+(\d+\.\d)\s+100$/m.exec(stdout);
 		expect(fast).not.toBeNull();
 		expect(Math.abs(Number(fast![1]) - 95) / 95).toBeLessThanOrEqual(0.045);
-		expect(stdout).toMatch(/^seed-d\s+active\s+standard\s+1h30m\s+dormant\s+in (30|31)m$/m);
+		expect(stdout).toMatch(/^seed-d\s+active\s+standard\s+1h 30m\s+dormant\s+in (30|31)m$/m);
 		expect(stdout).toMatch(/^cpu\s+host=b\s+gauge\s+70\.00\s+2m$/m);
 		expect(stdout).toMatch(/# archived\s+seed-f/);
 	});
@@ -76,7 +76,20 @@ describe('handoff-top snapshot', () => {
 		expect(doc['sessions'].rows).toHaveLength(3);
 		expect(doc['events']).toHaveLength(3);
 		expect(doc['events'][0]).toMatchObject({event_type: 'archived', session_key: 'seed-f'});
-		expect(doc['performance'].rows.find((r: any) => r.operation === 'flaky').belowThreshold).toBe(true);
+		expect(doc['performance'].rows.find((r: any) => r.operation === 'flaky').below_threshold).toBe(true);
+		// one key style throughout (snake_case, as tail --json): no camelCase key anywhere outside the database's own data
+		const camel: string[] = [];
+		const walk = (value: unknown, path: string) => {
+			if (Array.isArray(value)) value.forEach((item, i) => walk(item, `${path}[${i}]`));
+			else if (value && typeof value === 'object')
+				for (const [key, item] of Object.entries(value)) {
+					if (/[A-Z]/.test(key)) camel.push(`${path}.${key}`);
+					if (!['event_data', 'labels', 'metadata'].includes(key)) walk(item, `${path}.${key}`);
+				}
+		};
+		walk(doc, '');
+		expect(camel).toEqual([]);
+		expect(doc['sessions'].rows[0]).toHaveProperty('session_key');
 		expect(doc['latency'].window).toBe('6h');
 		expect(doc['metrics']).toHaveLength(3);
 		expect(doc['event_counts'].totals.created).toBe(6);

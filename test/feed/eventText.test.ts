@@ -3,7 +3,7 @@
 // server's own trigger's (previous_state a boolean, final_status on archived).
 import {describe, expect, it} from 'vitest';
 import type {LifecycleEvent} from '../../source/feed/eventFeed.js';
-import {eventJson, eventSummary, eventSymbol, formatEventLine} from '../../source/feed/eventText.js';
+import {eventJson, eventSummary, eventSymbol, formatEventLine, lineWidths} from '../../source/feed/eventText.js';
 
 const event = (eventType: string, eventData: Record<string, unknown>): LifecycleEvent => ({
 	id: '00000000-0000-4000-8000-000000000001',
@@ -30,6 +30,17 @@ describe('event text', () => {
 		expect(formatEventLine(event('created', {status: 'active'}), {color: true})).toBe(
 			'2026-11-26T10:00:00.000Z  \u001B[32m+ created       \u001B[39m  text-1  claude→gpt  status=active',
 		);
+	});
+
+	it("lines up tail's text columns: each widens to the widest value seen so far", () => {
+		const widths = lineWidths();
+		const long = {...event('expiration_scheduled', {ttl_hours: 24}), sessionKey: 'a-much-longer-session-key', agentFrom: 'claude-sonnet-4-5', agentTo: 'gpt-5'};
+		const lines = [event('created', {status: 'active'}), long, event('created', {status: 'active'}), event('dormant', {inactive_hours: 3})].map(e =>
+			formatEventLine(e, {widths}),
+		);
+		// after the long one, the summaries of every line start in the same column
+		const starts = lines.slice(1).map(line => line.search(/(ttl_hours|status|idle)/));
+		expect(new Set(starts).size).toBe(1);
 	});
 
 	it('makes a hostile type inert in text', () => {

@@ -71,8 +71,9 @@ describe('sessionDetail', () => {
 	it('returns fields, counts, timeline and recent performance logs', async () => {
 		const detail = await sessionDetail(client, seeded.ids['seed-c']!);
 		expect(detail).toMatchObject({sessionKey: 'seed-c', status: 'completed', handoffCount: 2, contextCount: 0, pendingHandoffs: 2});
-		expect(detail!.timeline.map(e => e.eventType)).toEqual(['created', 'status_changed']);
-		expect(detail!.timeline[1]!.eventData).toMatchObject({old_status: 'active', new_status: 'completed'});
+		// newest first, as the detail view lists them
+		expect(detail!.timeline.map(e => e.eventType)).toEqual(['status_changed', 'created']);
+		expect(detail!.timeline[0]!.eventData).toMatchObject({old_status: 'active', new_status: 'completed'});
 		expect(detail!.schedule.archiveAt).toBeInstanceOf(Date);
 
 		const withLogs = await sessionDetail(client, seeded.ids['seed-a']!, {logLimit: 5});

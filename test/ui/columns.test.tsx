@@ -4,9 +4,8 @@ import {afterEach, describe, expect, it} from 'vitest';
 import {cleanup} from 'ink-testing-library';
 import {textTable} from '../../source/commands/textTable.js';
 import type {MetricLatest} from '../../source/queries/metrics.js';
-import type {SessionRow} from '../../source/queries/sessions.js';
 import {layoutColumns} from '../../source/ui/components/Table.js';
-import {renderMonitor} from './render.js';
+import {renderMonitor, sessionRow} from './render.js';
 
 afterEach(() => cleanup());
 
@@ -14,29 +13,9 @@ const now = Date.now();
 const longKey = 'incident-2026-11-30-payments-api-rollback-xyz'; // 45 characters
 const longAgents = ['claude-sonnet-4-5', 'gpt-5-codex-high'] as const;
 
-function sessionRow(key: string, n: number): SessionRow {
-	return {
-		id: `20000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
-		sessionKey: key,
-		agentFrom: longAgents[0],
-		agentTo: longAgents[1],
-		status: 'active',
-		createdAt: new Date(now - 3600_000),
-		updatedAt: new Date(now - 60_000),
-		expiresAt: null,
-		lastActivityAt: new Date(now - 60_000),
-		isDormant: false,
-		archivedAt: null,
-		retentionPolicy: 'standard',
-		hoursSinceActivity: 0.02,
-		contextCount: 12_345,
-		handoffCount: 1,
-		lastLifecycleEvent: 'created',
-		lastLifecycleEventAt: new Date(now - 3600_000),
-	};
-}
+const longRow = (key: string, n: number) => sessionRow(n, {sessionKey: key, agentFrom: longAgents[0], agentTo: longAgents[1], contextCount: 12_345});
 
-const sessions = {sessionsPage: async () => ({rows: [sessionRow(longKey, 1), sessionRow('short', 2)], total: 2})};
+const sessions = {sessionsPage: async () => ({rows: [longRow(longKey, 1), longRow('short', 2)], total: 2})};
 
 function metricRow(name: string, labels: Record<string, string>): MetricLatest {
 	return {name, labels, type: 'gauge', value: 42, recordedAt: new Date(now - 5000)} as MetricLatest;

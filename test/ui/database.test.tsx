@@ -78,7 +78,7 @@ describe('screens over a real database', () => {
 		await ui.waitForText(/Validation · \d+ objects/, 10_000);
 		await ui.press('3');
 		const text = await ui.waitForText('db-idle', 5000);
-		expect(text).toMatch(/db-idle\s+dormant\s+standard\s+5\.0h/);
+		expect(text).toMatch(/db-idle\s+dormant\s+standard\s+5h/);
 	});
 
 	it('Storage (7): each table with its real size, the rows the next sweep removes, and the alarm over the limit, at 80x24', async () => {

@@ -5,7 +5,7 @@ import type {SessionDetail, SessionRow} from '../../source/queries/sessions.js';
 import type {DormantRow} from '../../source/queries/dormant.js';
 import type {PerformanceRow} from '../../source/queries/performance.js';
 import {keymap} from '../../source/ui/keymap.js';
-import {keys, lifecycleEvent, renderMonitor, until} from './render.js';
+import {keys, lifecycleEvent, renderMonitor, sessionRow, until} from './render.js';
 
 // Colour codes must be produced for the NO_COLOR test to mean anything.
 vi.hoisted(() => {
@@ -15,28 +15,6 @@ vi.hoisted(() => {
 afterEach(() => cleanup());
 
 const now = Date.now();
-function sessionRow(n: number, overrides: Partial<SessionRow> = {}): SessionRow {
-	return {
-		id: `20000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
-		sessionKey: `session-${n}`,
-		agentFrom: 'claude',
-		agentTo: 'gpt',
-		status: 'active',
-		createdAt: new Date(now - 3600_000),
-		updatedAt: new Date(now - 60_000),
-		expiresAt: null,
-		lastActivityAt: new Date(now - 60_000),
-		isDormant: false,
-		archivedAt: null,
-		retentionPolicy: 'standard',
-		hoursSinceActivity: 0.02,
-		contextCount: n,
-		handoffCount: 1,
-		lastLifecycleEvent: 'created',
-		lastLifecycleEventAt: new Date(now - 3600_000),
-		...overrides,
-	};
-}
 
 describe('keymap', () => {
 	it('binds no key twice where two scopes are active together', () => {
@@ -206,15 +184,19 @@ describe('navigation and help', () => {
 		}
 	});
 
-	it('shows the refresh interval and changes it with + and -', async () => {
+	it('shows the refresh interval and changes it as pg_activity does: + longer, - shorter; h opens help', async () => {
 		const ui = renderMonitor();
 		await ui.waitForText('every 2s');
-		await ui.press('+');
+		await ui.press('-');
 		await ui.waitForText('every 1s');
-		await ui.press('+', '+');
+		await ui.press('-', '-');
 		await ui.waitForText('every 0.5s');
-		await ui.press('-', '-', '-', '-');
+		await ui.press('+', '+', '+', '+');
 		await ui.waitForText('every 10s');
+		await ui.press('h');
+		await ui.waitForText('Keys — Esc closes');
+		await ui.press('h');
+		await ui.waitFor(text => !text.includes('Keys — Esc closes'), 'help closed');
 	});
 });
 
@@ -370,7 +352,7 @@ describe('dormant and writing actions', () => {
 	it('lists dormant sessions with idle hours and what happens next', async () => {
 		const ui = renderMonitor({data: {dormantSessions: async () => [dormant]}, app: {initialScreen: 'dormant'}});
 		const text = await ui.waitForText('sleepy');
-		expect(text).toMatch(/sleepy\s+dormant\s+standard\s+3\.0h\s+expires at next sweep/);
+		expect(text).toMatch(/sleepy\s+dormant\s+standard\s+3h\s+expires at next sweep/);
 	});
 
 	it('refuses the sweep without --write, asks y/n with --write, and runs it on y only', async () => {

@@ -6,6 +6,7 @@ import type {FeedStatus, LifecycleEvent} from '../../source/feed/eventFeed.js';
 import {type Actions, checkAction} from '../../source/monitor/actions.js';
 import {createEventHub, createStore} from '../../source/monitor/eventHub.js';
 import type {MonitorData} from '../../source/monitor/monitorData.js';
+import type {SessionRow} from '../../source/queries/sessions.js';
 import {App, type AppProps} from '../../source/ui/App.js';
 import {type ConnectionStatus, type MonitorServices, ServicesContext} from '../../source/ui/context.js';
 import {createTheme, ThemeContext} from '../../source/ui/theme.js';
@@ -177,4 +178,30 @@ export async function until(condition: () => boolean, what = 'the condition', ti
 		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
 		await new Promise(resolve => setTimeout(resolve, 20));
 	}
+}
+
+const rowsAt = Date.now();
+
+/** A Sessions row: 'session-n', active, a minute idle; `overrides` for the rest. */
+export function sessionRow(n: number, overrides: Partial<SessionRow> = {}): SessionRow {
+	return {
+		id: `20000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+		sessionKey: `session-${n}`,
+		agentFrom: 'claude',
+		agentTo: 'gpt',
+		status: 'active',
+		createdAt: new Date(rowsAt - 3600_000),
+		updatedAt: new Date(rowsAt - 60_000),
+		expiresAt: null,
+		lastActivityAt: new Date(rowsAt - 60_000),
+		isDormant: false,
+		archivedAt: null,
+		retentionPolicy: 'standard',
+		hoursSinceActivity: 0.02,
+		contextCount: n,
+		handoffCount: 1,
+		lastLifecycleEvent: 'created',
+		lastLifecycleEventAt: new Date(rowsAt - 3600_000),
+		...overrides,
+	};
 }

@@ -3,8 +3,7 @@
 import {afterEach, describe, expect, it} from 'vitest';
 import {cleanup} from 'ink-testing-library';
 import type {DormantRow} from '../../source/queries/dormant.js';
-import type {SessionRow} from '../../source/queries/sessions.js';
-import {keys, renderMonitor, until} from './render.js';
+import {keys, renderMonitor, sessionRow, until} from './render.js';
 
 afterEach(() => cleanup());
 
@@ -26,27 +25,6 @@ function dormantRow(key: string, n: number): DormantRow {
 	};
 }
 
-function sessionRow(key: string, n: number): SessionRow {
-	return {
-		id: `20000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
-		sessionKey: key,
-		agentFrom: 'claude',
-		agentTo: 'gpt',
-		status: 'active',
-		createdAt: new Date(now - 3600_000),
-		updatedAt: new Date(now - 60_000),
-		expiresAt: null,
-		lastActivityAt: new Date(now - 60_000),
-		isDormant: false,
-		archivedAt: null,
-		retentionPolicy: 'standard',
-		hoursSinceActivity: 0.02,
-		contextCount: n,
-		handoffCount: 1,
-		lastLifecycleEvent: 'created',
-		lastLifecycleEventAt: new Date(now - 3600_000),
-	};
-}
 
 /** The key of the row the › marks. */
 function selectedKey(text: string): string | undefined {
@@ -96,7 +74,7 @@ describe('selection follows the session', () => {
 	});
 
 	it('on Sessions across a re-sort and a status filter', async () => {
-		const rows = ['s-one', 's-two', 's-three', 's-four'].map((key, i) => sessionRow(key, i + 1));
+		const rows = ['s-one', 's-two', 's-three', 's-four'].map((key, i) => sessionRow(i + 1, {sessionKey: key}));
 		let order = rows;
 		let loads = 0;
 		const opened: string[] = [];

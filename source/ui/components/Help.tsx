@@ -18,7 +18,7 @@ export function Help(props: {scopes: Scope[]; width: number; height: number}) {
 			</Text>
 			<Box>
 				{Array.from({length: columns}, (_, column) => (
-					<Box key={column} flexDirection="column" width={columnWidth}>
+					<Box key={column} flexDirection="column" width={columnWidth} paddingRight={2}>
 						{entries.slice(column * rows, (column + 1) * rows).map(entry => (
 							<Text key={`${entry.keys}${entry.help}`} wrap="truncate">
 								<Text bold>{entry.keys.padEnd(keyWidth)}</Text>

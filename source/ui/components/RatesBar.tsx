@@ -40,6 +40,12 @@ export function RatesBar(props: {counts: EventCounts | undefined; stale: boolean
 		return {type, label, value, colour: style.colour};
 	});
 	const staleText = props.stale ? ' (stale)' : '';
+	// Whole segments only: one that does not fit is left out, never cut in half ('x exp 0.').
+	let room = props.width - title.length - staleText.length;
+	const whole = segments.filter(s => {
+		room -= 1 + s.label.length + 1 + s.value.length;
+		return room >= 0;
+	});
 	// Other types' events: one more count, only when there are some and it fits
 	// beside the six (and the stale mark) - the six are never pushed off.
 	const other = props.counts ? otherPerMinute(props.counts) : 0;
@@ -51,7 +57,7 @@ export function RatesBar(props: {counts: EventCounts | undefined; stale: boolean
 			<Text dimColor wrap="truncate">
 				{title}
 			</Text>
-			{segments.map(segment => (
+			{whole.map(segment => (
 				<Text key={segment.type} wrap="truncate">
 					{' '}
 					<Text color={theme.colour(segment.colour)}>{segment.label}</Text> <Text bold>{segment.value}</Text>

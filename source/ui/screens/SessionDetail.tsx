@@ -14,7 +14,7 @@ import type {ScreenProps} from './types.js';
 
 function Field(props: {label: string; value: string; width: number}) {
 	return (
-		<Box width={props.width}>
+		<Box width={props.width} paddingRight={2}>
 			<Text wrap="truncate">
 				<Text dimColor>{props.label.padEnd(14)}</Text>
 				{props.value}
@@ -24,6 +24,8 @@ function Field(props: {label: string; value: string; width: number}) {
 }
 
 function fields(detail: SessionDetail, now: number): Array<[string, string]> {
+	// an archived session expires and goes dormant no more: only its purge is ahead
+	const archived = detail.archivedAt !== null;
 	return [
 		['key', detail.sessionKey],
 		['id', detail.id],
@@ -37,8 +39,8 @@ function fields(detail: SessionDetail, now: number): Array<[string, string]> {
 		['handoffs', `${count(detail.handoffCount)} (${count(detail.pendingHandoffs)} pending)`],
 		['snapshots', count(detail.snapshotCount)],
 		['archived', detail.archivedAt ? dateTime(detail.archivedAt) : 'no'],
-		['expires', detail.schedule.expiresAt ? until(detail.schedule.expiresAt, now) : 'never'],
-		['dormant due', detail.isDormant ? 'is dormant' : detail.schedule.dormantAt ? until(detail.schedule.dormantAt, now) : 'never'],
+		['expires', archived ? '-' : detail.schedule.expiresAt ? until(detail.schedule.expiresAt, now) : 'never'],
+		['dormant due', archived ? '-' : detail.isDormant ? 'is dormant' : detail.schedule.dormantAt ? until(detail.schedule.dormantAt, now) : 'never'],
 		['archive due', detail.archivedAt ? 'archived' : detail.schedule.archiveAt ? until(detail.schedule.archiveAt, now) : '-'],
 		['purge due', detail.schedule.purgeAt ? until(detail.schedule.purgeAt, now) : '-'],
 	];

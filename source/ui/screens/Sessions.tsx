@@ -3,7 +3,7 @@ import {Text} from '../components/Text.js';
 import {sessionSorts, type SessionRow, type SessionSort} from '../../queries/sessions.js';
 import {type Cell, type Column, Table} from '../components/Table.js';
 import {useServices, useUi} from '../context.js';
-import {ago, count, hours} from '../format.js';
+import {ago, count, hours, plural} from '../format.js';
 import {useNow} from '../hooks/useInterval.js';
 import {useKeymap} from '../hooks/useKeymap.js';
 import {usePoll} from '../hooks/usePoll.js';
@@ -12,7 +12,8 @@ import {useSelection} from '../hooks/useSelection.js';
 import {SessionDetailView} from './SessionDetail.js';
 import type {ScreenProps} from './types.js';
 
-export const statusFilters = [undefined, 'active', 'dormant', 'completed', 'expired', 'cancelled', 'archived'] as const;
+/** f cycles through these: every status the handoff server and the simulator write, and the two derived states. */
+export const statusFilters = [undefined, 'active', 'paused', 'dormant', 'completed', 'expired', 'cancelled', 'archived'] as const;
 
 const sortLabels: Record<SessionSort, string> = {
 	last_activity: 'last activity',
@@ -131,7 +132,7 @@ export function Sessions(props: ScreenProps) {
 				<Text bold>{status ?? 'all'}</Text>
 				<Text dimColor>
 					{' '}
-					· {count(total)} sessions · page {Math.floor(offset / pageSize) + 1}/{pages}
+					· {plural(total, 'session')} · page {Math.floor(offset / pageSize) + 1}/{pages}
 				</Text>
 				{page.error && page.data ? <Text bold> (stale)</Text> : null}
 			</Text>
