@@ -2432,11 +2432,17 @@ DECLARE
 BEGIN
     SELECT * INTO g FROM lifecycle_notify_gate WHERE id = 1 FOR UPDATE SKIP LOCKED;
     IF NOT FOUND THEN
-        -- no row, or another transaction holds it: a missing row comes back
+        -- Another transaction holds the gate right now (it claims this window):
+        -- nothing to do, and never wait for it. An INSERT ... ON CONFLICT would
+        -- wait for that transaction to end, holding up this writer. Only a row
+        -- that is not there at all (a plain read never waits) comes back.
+        IF EXISTS (SELECT 1 FROM lifecycle_notify_gate WHERE id = 1) THEN
+            RETURN false;
+        END IF;
         INSERT INTO lifecycle_notify_gate (id) VALUES (1) ON CONFLICT (id) DO NOTHING;
         SELECT * INTO g FROM lifecycle_notify_gate WHERE id = 1 FOR UPDATE SKIP LOCKED;
         IF NOT FOUND THEN
-            RETURN false;       -- another transaction holds the gate right now
+            RETURN false;
         END IF;
     END IF;
     current_window := floor(extract(epoch FROM clock_timestamp()) * 1000 / greatest(g.min_interval_ms, 1));
@@ -2466,7 +2472,7 @@ END;
 $$;
 -- <<< 011_durable_wakeup.sql
 INSERT INTO handoff_top_migrations (version, name, checksum, execution_ms, baselined)
-VALUES (11, 'durable_wakeup', '2b3f5256a77e445f39945347f5d91a505c899de77588d37c31695f02a8efd30e', NULL, false)
+VALUES (11, 'durable_wakeup', '32400ce5f6e5ee2acb0aceae4e540fbcd7fb7758168f6aa3062465499b134025', NULL, false)
 ON CONFLICT (version) DO NOTHING;
 
 -- >>> 012_server_index_names.sql

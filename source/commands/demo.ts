@@ -209,8 +209,15 @@ export async function run({args, flags}: CommandInput): Promise<number> {
 				code = await runMonitor({...monitorInput, dsn, write: true});
 			} else {
 				// No terminal: simulate for --duration (or until a signal), then print the monitor's snapshot.
-				await Promise.race([shutdown.stopRequested, simulation]);
-				if (simulatorFailed) code = exitCodes.failure;
+				// The simulator waits out a database that went away; the demo's own server gone is the end.
+				let watch: NodeJS.Timeout | undefined;
+				const serverGone = new Promise<'gone'>(resolve => {
+					watch = setInterval(() => {
+						if (!serverRunning(server)) resolve('gone');
+					}, 250);
+				});
+				const ended = await Promise.race([shutdown.stopRequested, simulation, serverGone]).finally(() => clearInterval(watch));
+				if (simulatorFailed || ended === 'gone') code = exitCodes.failure;
 				else if (!signal) code = await runSnapshot({dsn, columns: 100});
 			}
 		}

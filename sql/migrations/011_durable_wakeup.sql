@@ -25,11 +25,17 @@ DECLARE
 BEGIN
     SELECT * INTO g FROM lifecycle_notify_gate WHERE id = 1 FOR UPDATE SKIP LOCKED;
     IF NOT FOUND THEN
-        -- no row, or another transaction holds it: a missing row comes back
+        -- Another transaction holds the gate right now (it claims this window):
+        -- nothing to do, and never wait for it. An INSERT ... ON CONFLICT would
+        -- wait for that transaction to end, holding up this writer. Only a row
+        -- that is not there at all (a plain read never waits) comes back.
+        IF EXISTS (SELECT 1 FROM lifecycle_notify_gate WHERE id = 1) THEN
+            RETURN false;
+        END IF;
         INSERT INTO lifecycle_notify_gate (id) VALUES (1) ON CONFLICT (id) DO NOTHING;
         SELECT * INTO g FROM lifecycle_notify_gate WHERE id = 1 FOR UPDATE SKIP LOCKED;
         IF NOT FOUND THEN
-            RETURN false;       -- another transaction holds the gate right now
+            RETURN false;
         END IF;
     END IF;
     current_window := floor(extract(epoch FROM clock_timestamp()) * 1000 / greatest(g.min_interval_ms, 1));

@@ -77,4 +77,23 @@ describe('notification on handoff_lifecycle', () => {
 		await settle(200);
 		expect(received.map(r => JSON.parse(r.payload))).toEqual([{forged: true}, expect.objectContaining({session_id: id})]);
 	});
+
+	it('never makes a writer wait for another writer whose open transaction holds the gate', async () => {
+		await listenAs('handoff-top-feed/test');
+		const first = await db().connect();
+		const second = await db().connect();
+		try {
+			await first.query('BEGIN');
+			await insertSession(first); // claims this window's wake-up: the gate's row is locked until COMMIT
+			expect((await first.query('SELECT last_window FROM lifecycle_notify_gate')).rows[0].last_window).not.toBe('0');
+			await settle(150); // the next window: the second writer claims too, and finds the row locked
+			await second.query(`SET statement_timeout = '2s'`);
+			const {id} = await insertSession(second); // must not wait for the first transaction (it did: 57014 after 2 s)
+			expect(id).toBeTruthy();
+			await first.query('COMMIT');
+		} finally {
+			await first.end();
+			await second.end();
+		}
+	});
 });
