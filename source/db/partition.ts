@@ -73,13 +73,14 @@ export type PartitionSweep = {partitioned: boolean; cutoff: Date | null; dropped
 
 /** The sweep's partition step (sql/partition/sweep.sql), one transaction under a lock and statement
  * timeout of timeoutMs: drops the partitions of performance_logs entirely past the raw rows' cutoff and
- * creates the next `ahead` days' partitions. dryRun: the same, rolled back (what it would do). Nothing
+ * creates the next `ahead` days' partitions. dryRun: what it would drop and create, without a DDL statement
+ * (the monitor role may run it), and rolled back. Nothing
  * when performance_logs is not partitioned. The client must not be inside a transaction. */
 export async function sweepPartitions(client: pg.ClientBase, options: {ahead: number; timeoutMs: number; dryRun: boolean}): Promise<PartitionSweep> {
 	await client.query(sqlText('connection/begin'));
 	try {
 		await client.query(sqlText('retention/batch_limits'), [`${options.timeoutMs}ms`]);
-		await client.query(sqlText('partition/set_ahead'), [String(options.ahead)]);
+		await client.query(sqlText('partition/set_ahead'), [String(options.ahead), String(options.dryRun)]);
 		await client.query(sqlText('partition/sweep'));
 		const row = sweepResult.parse(z.object({result: z.unknown()}).parse((await client.query(sqlText('partition/sweep_result'))).rows[0]).result);
 		await client.query(sqlText(options.dryRun ? 'connection/rollback' : 'connection/commit'));

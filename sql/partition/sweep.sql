@@ -6,10 +6,13 @@
 -- next handoff_top.partition_ahead days that are missing. A day whose rows
 -- are in the DEFAULT partition already is left to it (skipped). Each DROP and
 -- CREATE takes a short ACCESS EXCLUSIVE lock on performance_logs (catalog
--- work). What it did goes to handoff_top.partition_result (JSON).
+-- work). What it did goes to handoff_top.partition_result (JSON). With
+-- handoff_top.partition_dry_run it changes nothing and says what it would do
+-- (a day the DEFAULT partition holds rows of is then not known to be skipped).
 DO $$
 DECLARE
     ahead integer := current_setting('handoff_top.partition_ahead')::integer;
+    dry boolean := current_setting('handoff_top.partition_dry_run')::boolean;
     cut timestamptz;
     r record;
     dropped jsonb := '[]';
@@ -28,7 +31,9 @@ BEGIN
                FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class p ON p.oid = i.inhrelid
               WHERE i.inhparent = 'performance_logs'::regclass ORDER BY 2 LOOP
         IF cut IS NOT NULL AND r.upper_bound IS NOT NULL AND r.upper_bound <= cut THEN
-            EXECUTE format('DROP TABLE %I', r.relname);
+            IF NOT dry THEN
+                EXECUTE format('DROP TABLE %I', r.relname);
+            END IF;
             dropped := dropped || jsonb_build_object('partition', r.relname, 'upperBound', r.upper_bound);
         END IF;
     END LOOP;
@@ -42,7 +47,9 @@ BEGIN
                                  AND substring(pg_catalog.pg_get_expr(p.relpartbound, p.oid) FROM $re$ TO \('([^']+)'\)$re$)::timestamptz > day_start
                                  AND pg_catalog.pg_get_expr(p.relpartbound, p.oid) LIKE 'FOR VALUES FROM (MINVALUE)%');
         BEGIN
-            EXECUTE format('CREATE TABLE %I PARTITION OF performance_logs FOR VALUES FROM (%L) TO (%L)', part, day_start, day_start + interval '1 day');
+            IF NOT dry THEN
+                EXECUTE format('CREATE TABLE %I PARTITION OF performance_logs FOR VALUES FROM (%L) TO (%L)', part, day_start, day_start + interval '1 day');
+            END IF;
             created := created || to_jsonb(part);
         EXCEPTION WHEN check_violation OR invalid_object_definition THEN
             skipped := skipped || jsonb_build_object('partition', part, 'reason', SQLERRM);

@@ -8,6 +8,7 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {validateDatabase} from '../../source/db/validation/validate.js';
 import {performanceTable} from '../../source/queries/performance.js';
+import {storagePanel} from '../../source/queries/storage.js';
 import {buildBinary, runBinary} from '../commands/binary.js';
 import {runStartupDdl} from '../helpers/realServer/startupDdl.js';
 import {useServerDatabases} from '../helpers/serverDatabases.js';
@@ -127,6 +128,13 @@ describe.concurrent('handoff-top partition', () => {
 		expect((await server.query(`SELECT count(*)::int AS n FROM performance_logs WHERE session_id = '00000000-0000-0000-0000-000000000001'`, [], database))[0].n).toBe(0);
 		expect((await fingerprint(database)).n).toBe(6004);
 
+		// the Storage panel: the partitioned table's size and rows are its partitions', which are not listed apart
+		const storage = await server.withClient(database, async client => storagePanel(client));
+		const logs = storage.tables.find(t => t.table === 'performance_logs');
+		expect(logs?.tableBytes).toBeGreaterThan(6000 * 50);
+		expect(logs?.totalBytes).toBeGreaterThan(logs!.tableBytes);
+		expect(storage.tables.filter(t => t.table.startsWith('performance_logs_'))).toEqual([]);
+
 		const checked = await validate(database);
 		expect(checked.differences.filter(d => d.severity !== 'info')).toEqual([]);
 		expect(checked.ok).toBe(true);
@@ -170,6 +178,16 @@ describe.concurrent('handoff-top partition', () => {
 		expect(dry.code).toBe(0);
 		expect(dry.stdout).toMatch(/performance_logs partitions that would be dropped \(none yet: nothing is rolled up\): none/);
 
+		// after a refresh, the dry run names what the sweep drops and creates, and changes nothing
+		await server.query(`SELECT * FROM refresh_performance_rollups()`, [], database);
+		const partitions = async () =>
+			server.query(`SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'performance_logs'::regclass ORDER BY 1`, [], database);
+		const before = await partitions();
+		const planned = JSON.parse((await sweep(database, ['--dry-run', '--json'])).stdout) as {partitions: {dropped: Array<{partition: string}>; created: string[]}};
+		expect(planned.partitions.dropped.map(d => d.partition)).toEqual(['performance_logs_legacy']);
+		expect(planned.partitions.created).toHaveLength(2);
+		expect(await partitions()).toEqual(before);
+
 		const run = await sweep(database, ['--json']);
 		expect(run.stderr).toBe('');
 		expect(run.code).toBe(0);
@@ -177,6 +195,7 @@ describe.concurrent('handoff-top partition', () => {
 		expect(out.partitions.dropped.map(d => d.partition)).toEqual(['performance_logs_legacy']);
 		// today and tomorrow (the day after is the conversion's first daily partition); today's default rows stay where they are
 		expect(out.partitions.created.length + out.partitions.skipped.length).toBe(2);
+		expect(out.partitions.created).toEqual(planned.partitions.created.filter(name => !out.partitions.skipped.some(s => s.partition === name)));
 		expect(await server.query(`SELECT to_regclass('performance_logs_legacy') IS NULL AS gone`, [], database)).toEqual([{gone: true}]);
 		// the row 2 days old (past 1 day) went by the row batches; the recent one stays
 		expect(await server.query(`SELECT operation FROM performance_logs ORDER BY 1`, [], database)).toEqual([{operation: 'now'}]);
