@@ -154,6 +154,37 @@ describe.concurrent('handoff-top partition', () => {
 		expect(again.stdout).toBe('partition: performance_logs is already partitioned by created_at; nothing to do\n');
 	});
 
+	it('a writer inserting all through the conversion never fails and loses no row', async () => {
+		const database = await populated(new Date(), 20_000);
+		let stop = false;
+		let written = 0;
+		const errors: string[] = [];
+		const writer = server.withClient(database, async client => {
+			while (!stop) {
+				try {
+					await client.query(`INSERT INTO performance_logs (operation, duration_ms, success) VALUES ('during', 1, true)`);
+					written++;
+				} catch (error) {
+					errors.push((error as Error).message);
+				}
+			}
+		});
+		try {
+			const run = await partition(database);
+			expect(run.stderr).toBe('');
+			expect(run.code).toBe(0);
+		} finally {
+			stop = true;
+			await writer;
+		}
+
+		expect(errors).toEqual([]);
+		expect(written).toBeGreaterThan(0);
+		expect(await kind(database)).toBe('p');
+		expect((await server.query(`SELECT count(*)::int AS n FROM performance_logs WHERE operation = 'during'`, [], database))[0].n).toBe(written);
+		expect((await fingerprint(database)).n).toBe(20_000 + written);
+	});
+
 	it('the sweep drops the partitions entirely past the retention, keeps the rest, and creates the next days', async () => {
 		const database = await populated(new Date(), 2000);
 		expect((await partition(database)).code).toBe(0);
