@@ -32,6 +32,8 @@ const help = `
     validate      Compare the database with the expected schema (--json; exit 4 on drift)
     sweep         Run the lifecycle sweep and the log retention once (--dry-run,
                   --limit N sessions per action, --batch N rows per retention batch, --json)
+    partition     Partition performance_logs by day, online (--dry-run prints the plan,
+                  --ahead N daily partitions created ahead, default 3, --json)
     exporter      Serve Prometheus metrics at http://HOST:PORT/metrics (--listen HOST:PORT,
                   default 127.0.0.1:10280; --dsn repeatable, NAME=URL sets the database
                   label; --label NAME=VALUE repeatable; --state FILE keeps the counters
@@ -73,6 +75,7 @@ const flags = {
 	wait: {type: 'boolean', default: true},
 	limit: {type: 'number'},
 	batch: {type: 'number'},
+	ahead: {type: 'number'},
 	storageLimit: {type: 'string'},
 	screen: {type: 'string'},
 } as const;
@@ -92,6 +95,7 @@ const commands: Record<string, () => Promise<CommandModule>> = {
 	validate: async () => import('./commands/validate.js'),
 	sweep: async () => import('./commands/sweep.js'),
 	exporter: async () => import('./commands/exporter.js'),
+	partition: async () => import('./commands/partition.js'),
 };
 
 /** Repeatable flags: only the exporter takes several; for every other command one value, as a string. */

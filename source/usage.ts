@@ -112,6 +112,18 @@ export const commandUsage: Record<string, string> = {
     --limit N           At most N sessions per action (default 10000)
     --batch N           Rows per retention batch, each its own transaction (default 5000)
     --json              One JSON document`,
+	partition: `
+  Usage
+    $ handoff-top partition [performance_logs] [--dsn URL] [--dry-run] [--ahead N] [--json]
+
+  Converts performance_logs to daily range partitions by created_at, keeping every row: a CHECK validated
+  while writers go on, a unique index built concurrently, then one short swap under ACCESS EXCLUSIVE (waits
+  at most 3 s for it). The sweep then drops expired partitions and creates the next days.
+
+  Options
+    --dry-run           Print the steps and the lock each takes; change nothing
+    --ahead N           Daily partitions created ahead (default 3)
+    --json              One JSON document`,
 	exporter: `
   Usage
     $ handoff-top exporter [--listen HOST:PORT] [--dsn [NAME=]URL ...] [--label NAME=VALUE ...] [--state FILE]

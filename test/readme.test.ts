@@ -185,6 +185,14 @@ const coverage: Entry[] = [
 		},
 	},
 	{
+		command: /^handoff-top partition \[/,
+		why: 'the synopsis: every flag is run by the partition tests',
+		covered: [
+			{file: 'test/schema/partition.test.ts', contains: "['--dry-run', '--json', '--ahead', '2']"},
+			{file: 'test/schema/partition.test.ts', contains: "['system_metrics']"},
+		],
+	},
+	{
 		command: /^handoff-top tail \[/,
 		why: 'the synopsis: tail is run by its own tests',
 		covered: [{file: 'test/commands/tail.test.ts', contains: "['tail', '--since'"}],

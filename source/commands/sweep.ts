@@ -5,6 +5,7 @@
 import {z} from 'zod';
 import type {CommandInput} from '../cli.js';
 import {connect} from '../db/connection.js';
+import {sweepPartitions, type PartitionSweep} from '../db/partition.js';
 import {applyRetention, planRetention, type RetentionPlanRow, type RetentionResult} from '../db/retention.js';
 import {requireCurrentSchema} from '../db/schemaState.js';
 import {sqlText} from '../db/sqlText.js';
@@ -34,6 +35,8 @@ const pastTense: Record<SweepRow['action'], string> = {expire: 'expired', dorman
 const listed = 20;
 /** Each retention batch's statement and lock timeout: the longest a writer waits on the sweep. */
 export const retentionBatchTimeoutMs = 2000;
+/** Daily partitions of a partitioned performance_logs the sweep keeps created ahead. */
+export const partitionsAhead = 3;
 
 export async function run({args, flags}: CommandInput): Promise<number> {
 	noArguments('sweep', args);
@@ -46,6 +49,7 @@ export async function run({args, flags}: CommandInput): Promise<number> {
 	let rollups: z.infer<typeof rollupRow> | undefined;
 	let retention: RetentionResult | undefined;
 	let plan: RetentionPlanRow[] | undefined;
+	let partitions: PartitionSweep | undefined;
 	const started = performance.now();
 	try {
 		await requireCurrentSchema(client);
@@ -60,6 +64,9 @@ export async function run({args, flags}: CommandInput): Promise<number> {
 			if (dryRun) await client.query(sqlText('migrate/rollback')).catch(() => {});
 		}
 
+		// A partitioned performance_logs (handoff-top partition) loses its expired days as whole partitions
+		// first (the dry run: rolled back), then the batches remove what is left past the cutoff.
+		partitions = await sweepPartitions(client, {ahead: partitionsAhead, timeoutMs: retentionBatchTimeoutMs, dryRun});
 		// After the refresh: raw rows not rolled up yet are never removed.
 		if (!dryRun) retention = await applyRetention(client, {batchRows, batchTimeoutMs: retentionBatchTimeoutMs});
 	} catch (error) {
@@ -80,6 +87,9 @@ export async function run({args, flags}: CommandInput): Promise<number> {
 					counts,
 					rollups: rollups && {rolledUpTo: rollups.rolled_to, minuteRows: rollups.minute_rows, tenMinuteRows: rollups.ten_minute_rows, hourRows: rollups.hour_rows, sessionsCounted: rollups.sessions_counted},
 					retention: retentionJson(retention, plan, batchRows),
+					partitions: partitions?.partitioned
+						? {cutoff: partitions.cutoff, dropped: partitions.dropped, created: partitions.created, skipped: partitions.skipped}
+						: null,
 					sessions: rows.map(row => ({
 						action: row.action,
 						sessionId: row.session_id,
@@ -103,6 +113,7 @@ export async function run({args, flags}: CommandInput): Promise<number> {
 			`  latency rollups refreshed up to ${rollups.rolled_to?.toISOString() ?? 'now'} (${rollups.minute_rows} minute rows); activity counts of ${rollups.sessions_counted} sessions`,
 		);
 	}
+	if (partitions?.partitioned) lines.push(...partitionLines(partitions, dryRun));
 	lines.push(...retentionLines(retention, plan));
 	for (const row of rows.slice(0, listed)) {
 		// session keys and policy names are anyone's: inert text (--json above is exact)
@@ -169,4 +180,13 @@ function retentionLines(done: RetentionResult | undefined, plan: RetentionPlanRo
 	const width = Math.max(...rows.map(r => r.label.length));
 	const numbers = Math.max(...rows.map(r => r.n.length));
 	return [head, ...rows.map(r => `    ${r.label.padEnd(width)}  ${r.n.padStart(numbers)}  ${r.why}`)];
+}
+
+function partitionLines(p: PartitionSweep, dryRun: boolean): string[] {
+	const names = (list: string[]) => (list.length === 0 ? 'none' : list.join(', '));
+	return [
+		`  performance_logs partitions ${dryRun ? 'that would be ' : ''}dropped (${p.cutoff ? `entirely older than ${p.cutoff.toISOString()}` : 'none yet: nothing is rolled up'}): ${names(p.dropped.map(d => d.partition))}`,
+		`  performance_logs partitions ${dryRun ? 'that would be ' : ''}created ahead: ${names(p.created)}`,
+		...p.skipped.map(s => `  performance_logs partition ${s.partition} not created: ${inert(s.reason)}`),
+	];
 }

@@ -5,7 +5,7 @@ import {createServer, type Server} from 'node:net';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {buildBinary, runBinary} from '../commands/binary.js';
 
-const commands = ['monitor', 'schema', 'tail', 'snapshot', 'demo', 'simulate', 'setup', 'migrate', 'validate', 'sweep', 'exporter'];
+const commands = ['monitor', 'schema', 'tail', 'snapshot', 'demo', 'simulate', 'setup', 'migrate', 'validate', 'sweep', 'exporter', 'partition'];
 
 let bin: string;
 let remove: (() => void) | undefined;

@@ -7,6 +7,7 @@ import {inspectSchema} from './catalog.js';
 import {diffHistory, diffSchemas, isDrift, sortDifferences, type Difference} from './diff.js';
 import {loadExpectedSchema, type ExpectedSchema} from './expected.js';
 import {classifyHandoffServer} from './handoffServer.js';
+import {classifyPartitioned} from './partitioned.js';
 
 export type ValidationResult = {
 	ok: boolean;
@@ -28,7 +29,7 @@ export async function validateDatabase(
 	);
 	const actual = await inspectSchema(client);
 	const status = await readMigrationStatus(client, migrations);
-	const differences = sortDifferences(classifyHandoffServer([...diffHistory(status, migrations, expected), ...diffSchemas(expected.objects, actual)]));
+	const differences = sortDifferences(classifyPartitioned(classifyHandoffServer([...diffHistory(status, migrations, expected), ...diffSchemas(expected.objects, actual)])));
 	return {
 		ok: !isDrift(differences),
 		database: rows[0]!.database,

@@ -1,0 +1,1 @@
+DROP INDEX CONCURRENTLY IF EXISTS performance_logs_legacy_id_created_at
