@@ -174,6 +174,33 @@ for (const from of ['setup', 'compose-init-then-server', 'base-only'] as const) 
 			});
 		});
 
+		it('the event-type rule and the name holders survive the server\'s start: a type that is not a lower-case name is refused on insert and on update; the server re-adds none of the indexes whose names are held', async () => {
+			await withDatabase(async client => {
+				await realState(client, from);
+				const {rows} = await client.query<{id: string}>(`INSERT INTO sessions (session_key, agent_from) VALUES ('rule-check', 'claude-code') RETURNING id`);
+				const id = rows[0]!.id;
+				await client.query(`INSERT INTO session_lifecycle (session_id, event_type) VALUES ($1, 'expiration_scheduled')`, [id]);
+				for (const bad of ['Expired', 'status changed', '', '9lives']) {
+					await expect(client.query(`INSERT INTO session_lifecycle (session_id, event_type) VALUES ($1, $2)`, [id, bad]), bad).rejects.toMatchObject({
+						code: '23514',
+						constraint: 'session_lifecycle_event_type_check',
+					});
+				}
+
+				await expect(client.query(`UPDATE session_lifecycle SET event_type = 'Not Lower' WHERE session_id = $1`, [id])).rejects.toMatchObject({code: '23514'});
+				const held = await client.query<{relname: string; kind: string}>(
+					`SELECT relname, relkind::text AS kind FROM pg_class
+					  WHERE relnamespace = 'public'::regnamespace AND relname = ANY($1) ORDER BY 1`,
+					[['idx_sessions_status', 'idx_session_lifecycle_event_type', 'idx_context_history_session_id']],
+				);
+				expect(held.rows.map(r => `${r.relname} ${r.kind}`)).toEqual([
+					'idx_context_history_session_id S',
+					'idx_session_lifecycle_event_type S',
+					'idx_sessions_status S',
+				]);
+			});
+		});
+
 		it('last_activity_at moves only on real activity: dormancy, archival, expiry, scheduling leave it; context and a touch move it', async () => {
 			await withDatabase(async client => {
 				await realState(client, from);
