@@ -66,11 +66,14 @@ BEGIN
             day_start := date_trunc('day', p_now AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' + make_interval(days => d);
             part := t.tab || '_p' || to_char(day_start AT TIME ZONE 'UTC', 'YYYYMMDD');
             CONTINUE WHEN to_regclass(part) IS NOT NULL;
-            -- a day the converted table (FROM MINVALUE up to its bound) covers already
-            CONTINUE WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class p ON p.oid = i.inhrelid
-                                   WHERE i.inhparent = t.rel
-                                     AND pg_catalog.pg_get_expr(p.relpartbound, p.oid) LIKE 'FOR VALUES FROM (MINVALUE)%'
-                                     AND substring(pg_catalog.pg_get_expr(p.relpartbound, p.oid) FROM $re$ TO \('([^']+)'\)$re$)::timestamptz > day_start);
+            -- a day another partition covers already: the converted table (FROM MINVALUE up to its bound), or
+            -- one made by someone else (pg_partman's premade ones, of other names)
+            CONTINUE WHEN EXISTS (SELECT 1 FROM (SELECT pg_catalog.pg_get_expr(p.relpartbound, p.oid) AS expr
+                                                   FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class p ON p.oid = i.inhrelid
+                                                  WHERE i.inhparent = t.rel) b
+                                   WHERE substring(b.expr FROM $re$ TO \('([^']+)'\)$re$)::timestamptz > day_start
+                                     AND (b.expr LIKE 'FOR VALUES FROM (MINVALUE)%'
+                                          OR substring(b.expr FROM $re$^FOR VALUES FROM \('([^']+)'\)$re$)::timestamptz < day_start + interval '1 day'));
             partition_name := part;
             upper_bound := day_start + interval '1 day';
             BEGIN
