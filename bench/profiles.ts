@@ -11,6 +11,8 @@ export type Profile = {
 	latency: {rates: number[]; durationS: number};
 	monitor: {idleS: number; loadS: number; loadRate: number; sessions: number};
 	startup: {runs: number};
+	/** Rows of the one expired day the retention benchmark removes (a day at 1,000 ops/s is 86.4 M). */
+	retention: {expired: number};
 };
 
 export const profiles: Record<ProfileName, Profile> = {
@@ -21,6 +23,7 @@ export const profiles: Record<ProfileName, Profile> = {
 		latency: {rates: [100, 1000, 5000], durationS: 5},
 		monitor: {idleS: 20, loadS: 60, loadRate: 100, sessions: 50_000},
 		startup: {runs: 10},
+		retention: {expired: 1_000_000},
 	},
 	full: {
 		write: {durationS: 20, rounds: 3, clients: [1, 16], sessions: 100_000, workloads: ['status', 'mix', 'server'], previous: true, diagnose: true},
@@ -28,6 +31,7 @@ export const profiles: Record<ProfileName, Profile> = {
 		latency: {rates: [100, 1000, 5000], durationS: 15},
 		monitor: {idleS: 60, loadS: 600, loadRate: 100, sessions: 1_000_000},
 		startup: {runs: 20},
+		retention: {expired: 10_000_000},
 	},
 	smoke: {
 		write: {durationS: 1, rounds: 1, clients: [1], sessions: 200, workloads: ['status', 'mix', 'server'], previous: true, diagnose: true},
@@ -35,5 +39,6 @@ export const profiles: Record<ProfileName, Profile> = {
 		latency: {rates: [100], durationS: 1},
 		monitor: {idleS: 2, loadS: 2, loadRate: 100, sessions: 1000},
 		startup: {runs: 2},
+		retention: {expired: 20_000},
 	},
 };

@@ -7,6 +7,7 @@ import type {DashboardResult} from './dashboard.js';
 import type {LatencyResult} from './liveLatency.js';
 import type {MonitorCostResult} from './monitorCost.js';
 import type {StartupResult} from './startup.js';
+import type {RetentionResult} from './retention.js';
 import {diagnoseConfigs, lifecyclePieceConfigs, singleLifecyclePieces, type WorkloadName, type WriteConfig, type WriteResult} from './writeCost.js';
 import {fmt} from './lib/util.js';
 
@@ -22,6 +23,7 @@ export type Report = {
 	latency?: LatencyResult;
 	monitor?: MonitorCostResult;
 	startup?: StartupResult;
+	retention?: RetentionResult;
 	errors: Array<{section: string; message: string}>;
 	/** The checkout the run measured (recorded when it started, so --rerender keeps it). */
 	checkout?: {commit: string; dirty: boolean};
@@ -330,6 +332,37 @@ function startupSection(s: StartupResult): string[] {
 	return out;
 }
 
+const wayLabel = {
+	batches: "the sweep's batches (DELETE of 5,000 rows a transaction, `handoff-top sweep`)",
+	delete: 'one DELETE of all of them',
+	drop: "the sweep's partition step (DROP TABLE of the day's partition)",
+} as const;
+
+function retentionSection(r: RetentionResult): string[] {
+	const out: string[] = ['## 6. Log retention: removing one day of performance_logs', ''];
+	const day = r.rowsPerDay.toLocaleString('en-US');
+	out.push(
+		`${r.expired.toLocaleString('en-US')} expired rows of one day (and ${r.kept.toLocaleString('en-US')} of today, which stay) removed three ways, each on a database of its own loaded alike (bench/retention.ts). ` +
+			`A day at 1,000 operations/s is ${day} rows: the DELETE columns scale linearly to it (time and WAL per row are constant: each row is one heap change). The partition drop is not a change per row: its WAL (catalog rows) does not grow with the rows; its time (its pages dropped from shared buffers, its files unlinked) grows with the partition's size, far slower, and is not extrapolated (\`--full\` measures 10 M rows).`,
+		'',
+	);
+	out.push(`| way | transactions | time | WAL | table + indexes before → after | at ${day} rows/day (extrapolated) |`, '|---|---:|---:|---:|---|---|');
+	const mb = (bytes: number) => `${fmt(bytes / 1e6, bytes < 1e6 ? 3 : 1)} MB`;
+	const scale = r.rowsPerDay / r.expired;
+	for (const row of r.rows) {
+		const extrapolated = row.way === 'drop' ? `WAL about ${mb(row.walBytes)} (not per row); time not extrapolated` : `${fmt((row.ms * scale) / 60_000, 1)} min, ${fmt((row.walBytes * scale) / 1e9, 1)} GB of WAL`;
+		out.push(`| ${wayLabel[row.way]} | ${row.transactions.toLocaleString('en-US')} | ${fmt(row.ms / 1000, 2)} s | ${mb(row.walBytes)} | ${mb(row.tableBytesBefore)} → ${mb(row.tableBytesAfter)} | ${extrapolated} |`);
+	}
+
+	const by = Object.fromEntries(r.rows.map(row => [row.way, row]));
+	if (by['batches'] && by['delete'] && by['drop']) {
+		out.push('', `Side by side: the batches take ${fmt(by['batches'].ms / by['delete'].ms)} × the time and ${fmt(by['batches'].walBytes / by['delete'].walBytes)} × the WAL of one DELETE; the partition drop takes ${fmt(by['drop'].ms / by['batches'].ms, 4)} × the time and ${fmt(by['drop'].walBytes / by['batches'].walBytes, 6)} × the WAL of the batches.`);
+	}
+
+	out.push('', ...r.notes.map(n => `- ${n}`), '');
+	return out;
+}
+
 export function writeReport(file: string, r: Report, root: string): void {
 	const checkout = r.checkout ?? currentCheckout(root);
 	const version = (JSON.parse(readFileSync(`${root}/package.json`, 'utf8')) as {version: string}).version;
@@ -348,11 +381,12 @@ export function writeReport(file: string, r: Report, root: string): void {
 		'## How to reproduce',
 		'',
 		'- Everything: `npm run bench` (quick profile, a few minutes, embedded PostgreSQL 18, writes this file); `npm run bench -- --full` for the issue\'s scale (10 M performance_logs, 1 M sessions, 10 M context_history; about an hour); `--dsn postgres://user:pw@host:port/db` to use an external server (the role must be able to CREATE DATABASE; pgbench must be installed).',
-		'- One section: `npm run bench -- --only write` (or `dashboard`, `latency`, `monitor`, `startup`; comma-separated). Write-cost overrides: `--clients 1,16 --duration 20 --rounds 3 --workloads status,mix`, `--no-previous` (skip the schema before migration 006), `--diagnose` / `--no-diagnose` (the piece-by-piece tables; on by default in quick and full).',
+		'- One section: `npm run bench -- --only write` (or `dashboard`, `latency`, `monitor`, `startup`, `retention`; comma-separated). Write-cost overrides: `--clients 1,16 --duration 20 --rounds 3 --workloads status,mix`, `--no-previous` (skip the schema before migration 006), `--diagnose` / `--no-diagnose` (the piece-by-piece tables; on by default in quick and full).',
 		'- The full-scale dashboard appendix (if present): `npm run bench -- --full --only dashboard --out bench/results/full-dashboard.md`; `npm run bench` appends that file as it is, with its own date and command.',
 		'- The longer memory appendices (if present): `npm run bench -- --only monitor --soak 1800 --out bench/results/monitor-soak.md` (`--soak S`: the monitor\'s load phase lasts S seconds); every bench/results/monitor-soak*.md is appended the same way.',
+		'- The log retention appendix (if present): `npm run bench -- --only retention --out bench/results/retention.md` (§6 alone: 1,000,000 expired rows in the quick profile, 10,000,000 with `--full`, 20,000 with `--smoke`); every bench/results/retention*.md is appended the same way.',
 		'- The write cost on another server (if present): `npm run bench -- --only write --dsn URL --out bench/results/write-<server>.md`; every bench/results/write-*.md is appended the same way.',
-		'- §1 uses bench/workloads/*.sql with pgbench; the reference design is sql/reference/reference_design.sql on top of sql/reference/base_schema.sql. §2 uses bench/workloads/dashboard_data.sql and the queries in sql/queries/. §3–§5 use bench/probes/ and the built binary (`npm run build` first).',
+		'- §1 uses bench/workloads/*.sql with pgbench; the reference design is sql/reference/reference_design.sql on top of sql/reference/base_schema.sql. §2 uses bench/workloads/dashboard_data.sql and the queries in sql/queries/. §3–§5 use bench/probes/ and the built binary (`npm run build` first). §6 uses bench/workloads/retention_data.sql and the sweep\'s own code (source/db/retention.ts, source/db/partition.ts).',
 		'- CI smoke (numbers meaningless, only checks that every benchmark runs): `npm run bench -- --smoke` (report goes to the temp directory).',
 		'',
 	];
@@ -364,6 +398,7 @@ export function writeReport(file: string, r: Report, root: string): void {
 	if (r.latency) lines.push(...latencySection(r.latency));
 	if (r.monitor) lines.push(...monitorSection(r.monitor, r.dashboard));
 	if (r.startup) lines.push(...startupSection(r.startup));
+	if (r.retention) lines.push(...retentionSection(r.retention));
 	if (r.finishedAt) lines.push(`Run took ${fmt((r.finishedAt.getTime() - r.startedAt.getTime()) / 60_000, 1)} min.`, '');
 	if (path.resolve(file) === path.join(root, 'BENCHMARKS.md')) {
 		// Separate runs kept in bench/results (--out), each with its own date, command and commit, appended as they are.
@@ -373,6 +408,7 @@ export function writeReport(file: string, r: Report, root: string): void {
 			[/^full-dashboard\.md$/, 'dashboard at full scale'],
 			[/^monitor-soak.*\.md$/, 'the monitor under load for longer'],
 			[/^write-.*\.md$/, 'write cost on another server'],
+			[/^retention.*\.md$/, 'log retention, removing one day of performance_logs'],
 		];
 		for (const [pattern, title] of appendices) {
 			for (const name of files.filter(f => pattern.test(f))) {

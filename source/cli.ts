@@ -32,8 +32,8 @@ const help = `
     validate      Compare the database with the expected schema (--json; exit 4 on drift)
     sweep         Run the lifecycle sweep and the log retention once (--dry-run,
                   --limit N sessions per action, --batch N rows per retention batch, --json)
-    partition     Partition performance_logs by day, online (--dry-run prints the plan,
-                  --ahead N daily partitions created ahead, default 3, --json)
+    partition     Partition performance_logs and system_metrics by day, online (--dry-run
+                  prints the plan, --ahead N daily partitions created ahead, default 3, --json)
     exporter      Serve Prometheus metrics at http://HOST:PORT/metrics (--listen HOST:PORT,
                   default 127.0.0.1:10280; --dsn repeatable, NAME=URL sets the database
                   label; --label NAME=VALUE repeatable; --state FILE keeps the counters

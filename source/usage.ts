@@ -114,11 +114,12 @@ export const commandUsage: Record<string, string> = {
     --json              One JSON document`,
 	partition: `
   Usage
-    $ handoff-top partition [performance_logs] [--dsn URL] [--dry-run] [--ahead N] [--json]
+    $ handoff-top partition [performance_logs] [system_metrics] [--dsn URL] [--dry-run] [--ahead N] [--json]
 
-  Converts performance_logs to daily range partitions by created_at, keeping every row: a CHECK validated
-  while writers go on, a unique index built concurrently, then one short swap under ACCESS EXCLUSIVE (waits
-  at most 3 s for it). The sweep then drops expired partitions and creates the next days.
+  Converts performance_logs (by created_at) and system_metrics (by recorded_at), or the one named, to daily
+  range partitions, keeping every row: a CHECK validated while writers go on, a unique index built
+  concurrently, then one short swap under ACCESS EXCLUSIVE (waits at most 3 s for it). The sweep then drops
+  expired partitions and creates the next days (in SQL: CALL log_retention_sweep()).
 
   Options
     --dry-run           Print the steps and the lock each takes; change nothing

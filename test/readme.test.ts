@@ -188,8 +188,9 @@ const coverage: Entry[] = [
 		command: /^handoff-top partition \[/,
 		why: 'the synopsis: every flag is run by the partition tests',
 		covered: [
-			{file: 'test/schema/partition.test.ts', contains: "['--dry-run', '--json', '--ahead', '2']"},
-			{file: 'test/schema/partition.test.ts', contains: "['system_metrics']"},
+			{file: 'test/schema/partition.test.ts', contains: "['system_metrics', '--dry-run', '--json', '--ahead', '2']"},
+			{file: 'test/schema/partition.test.ts', contains: "partition(database, ['system_metrics'])"},
+			{file: 'test/schema/partition.test.ts', contains: "partition(database, ['--dry-run'])"},
 		],
 	},
 	{

@@ -5,7 +5,7 @@
 import {z} from 'zod';
 import type {CommandInput} from '../cli.js';
 import {connect} from '../db/connection.js';
-import {sweepPartitions, type PartitionSweep} from '../db/partition.js';
+import {sweepPartitions, type PartitionSweep, type PartitionTableSweep} from '../db/partition.js';
 import {applyRetention, planRetention, type RetentionPlanRow, type RetentionResult} from '../db/retention.js';
 import {requireCurrentSchema} from '../db/schemaState.js';
 import {sqlText} from '../db/sqlText.js';
@@ -35,7 +35,7 @@ const pastTense: Record<SweepRow['action'], string> = {expire: 'expired', dorman
 const listed = 20;
 /** Each retention batch's statement and lock timeout: the longest a writer waits on the sweep. */
 export const retentionBatchTimeoutMs = 2000;
-/** Daily partitions of a partitioned performance_logs the sweep keeps created ahead. */
+/** Daily partitions of a partitioned performance_logs or system_metrics the sweep keeps created ahead. */
 export const partitionsAhead = 3;
 
 export async function run({args, flags}: CommandInput): Promise<number> {
@@ -64,8 +64,8 @@ export async function run({args, flags}: CommandInput): Promise<number> {
 			if (dryRun) await client.query(sqlText('migrate/rollback')).catch(() => {});
 		}
 
-		// A partitioned performance_logs (handoff-top partition) loses its expired days as whole partitions
-		// first (the dry run: rolled back), then the batches remove what is left past the cutoff.
+		// A partitioned performance_logs or system_metrics (handoff-top partition) loses its expired days as
+		// whole partitions first (the dry run: rolled back), then the batches remove what is left past the cutoff.
 		partitions = await sweepPartitions(client, {ahead: partitionsAhead, timeoutMs: retentionBatchTimeoutMs, dryRun});
 		// After the refresh: raw rows not rolled up yet are never removed.
 		if (!dryRun) retention = await applyRetention(client, {batchRows, batchTimeoutMs: retentionBatchTimeoutMs});
@@ -87,9 +87,10 @@ export async function run({args, flags}: CommandInput): Promise<number> {
 					counts,
 					rollups: rollups && {rolledUpTo: rollups.rolled_to, minuteRows: rollups.minute_rows, tenMinuteRows: rollups.ten_minute_rows, hourRows: rollups.hour_rows, sessionsCounted: rollups.sessions_counted},
 					retention: retentionJson(retention, plan, batchRows),
-					partitions: partitions?.partitioned
-						? {cutoff: partitions.cutoff, dropped: partitions.dropped, created: partitions.created, skipped: partitions.skipped}
-						: null,
+					partitions:
+						partitions && partitions.length > 0
+							? Object.fromEntries(partitions.map(p => [p.table, {cutoff: p.cutoff, note: p.note, dropped: p.dropped, created: p.created, skipped: p.skipped}]))
+							: null,
 					sessions: rows.map(row => ({
 						action: row.action,
 						sessionId: row.session_id,
@@ -113,7 +114,7 @@ export async function run({args, flags}: CommandInput): Promise<number> {
 			`  latency rollups refreshed up to ${rollups.rolled_to?.toISOString() ?? 'now'} (${rollups.minute_rows} minute rows); activity counts of ${rollups.sessions_counted} sessions`,
 		);
 	}
-	if (partitions?.partitioned) lines.push(...partitionLines(partitions, dryRun));
+	for (const table of partitions ?? []) lines.push(...partitionLines(table, dryRun));
 	lines.push(...retentionLines(retention, plan));
 	for (const row of rows.slice(0, listed)) {
 		// session keys and policy names are anyone's: inert text (--json above is exact)
@@ -182,11 +183,11 @@ function retentionLines(done: RetentionResult | undefined, plan: RetentionPlanRo
 	return [head, ...rows.map(r => `    ${r.label.padEnd(width)}  ${r.n.padStart(numbers)}  ${r.why}`)];
 }
 
-function partitionLines(p: PartitionSweep, dryRun: boolean): string[] {
+function partitionLines(p: PartitionTableSweep, dryRun: boolean): string[] {
 	const names = (list: string[]) => (list.length === 0 ? 'none' : list.join(', '));
 	return [
-		`  performance_logs partitions ${dryRun ? 'that would be ' : ''}dropped (${p.cutoff ? `entirely older than ${p.cutoff.toISOString()}` : 'none yet: nothing is rolled up'}): ${names(p.dropped.map(d => d.partition))}`,
-		`  performance_logs partitions ${dryRun ? 'that would be ' : ''}created ahead: ${names(p.created)}`,
-		...p.skipped.map(s => `  performance_logs partition ${s.partition} not created: ${inert(s.reason)}`),
+		`  ${p.table} partitions ${dryRun ? 'that would be ' : ''}dropped (${p.cutoff ? `entirely older than ${p.cutoff.toISOString()}` : `none: ${p.note ?? 'no cutoff'}`}): ${names(p.dropped.map(d => d.partition))}`,
+		`  ${p.table} partitions ${dryRun ? 'that would be ' : ''}created ahead: ${names(p.created)}`,
+		...p.skipped.map(s => `  ${p.table} partition ${s.partition} not created: ${inert(s.reason)}`),
 	];
 }

@@ -1,1 +1,2 @@
-DROP INDEX CONCURRENTLY IF EXISTS performance_logs_legacy_id_created_at
+-- Template: {{key_index}}, a quoted identifier.
+DROP INDEX CONCURRENTLY IF EXISTS {{key_index}}

@@ -1,3 +1,4 @@
--- Step 3: the unique index the partitioned table's primary key (id, created_at)
+-- Step 3: the unique index the partitioned table's primary key (id, time)
 -- takes over from the existing table, built without blocking writers.
-CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS performance_logs_legacy_id_created_at ON performance_logs (id, created_at)
+-- Template: {{key_index}}, {{table}}, {{column}}, quoted identifiers.
+CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {{key_index}} ON {{table}} (id, {{column}})

@@ -1,2 +1,3 @@
--- Step 2: the scan proving the CHECK, under SHARE UPDATE EXCLUSIVE (writers go on).
-ALTER TABLE performance_logs VALIDATE CONSTRAINT performance_logs_legacy_bound
+-- Step 2: the scan proving the CHECK, under SHARE UPDATE EXCLUSIVE (writers go
+-- on). Template: {{table}}, {{bound}} its constraint, quoted identifiers.
+ALTER TABLE {{table}} VALIDATE CONSTRAINT {{bound}}

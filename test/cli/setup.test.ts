@@ -88,6 +88,24 @@ describe('handoff-top setup', () => {
 		expect(ok).toBe(true);
 	});
 
+	it('a monitor role made before migration 013 (no SELECT on log_retention) gets it when setup runs again', async () => {
+		await server.query(`REVOKE SELECT ON log_retention FROM ${role}`, [], database);
+		const dsn = server.url(database, {user: role, password: 'secret pw'});
+		const before = await runBinary(bin.bin, ['sweep', '--dry-run', '--dsn', dsn]);
+		expect(before.code).toBe(7);
+		expect(before.stderr).toBe('handoff-top: permission denied while planning the sweep: permission denied for table log_retention\n');
+		const panel = await runBinary(bin.bin, ['snapshot', '--dsn', dsn]);
+		expect(panel.code).toBe(0);
+		expect(panel.stdout.replaceAll(/\n\s+/g, ' ')).toContain('next sweep: cannot read log_retention (run handoff-top setup --create-monitor-role again to grant it)');
+		const run = await runBinary(bin.bin, ['setup', '--dsn', server.url(database), '--create-monitor-role', role]);
+		expect(run.code).toBe(0);
+		expect(run.stdout).toContain(`monitor role ${role}: granted SELECT on log_retention\n`);
+		const after = await runBinary(bin.bin, ['sweep', '--dry-run', '--dsn', dsn]);
+		expect(after.stderr).toBe('');
+		expect(after.code).toBe(0);
+		expect(after.stdout).toMatch(/log retention: rows that would be removed/);
+	});
+
 	it('changes the monitor password only when it differs', async () => {
 		const run = await runBinary(bin.bin, ['setup', '--dsn', server.url(database), '--create-monitor-role', role, '--monitor-password', 'new pw']);
 		expect(run.code).toBe(0);

@@ -58,10 +58,11 @@ export type Cluster = {
 	query<Row extends pg.QueryResultRow = any>(text: string, values?: unknown[], database?: string): Promise<Row[]>;
 };
 
-function makeCluster(directory: string, port: number, password: string, owner: {uid: number; gid: number} | undefined): Cluster {
+function makeCluster(directory: string, port: number, password: string, owner: {uid: number; gid: number} | undefined, settings: Record<string, string> = {}): Cluster {
 	const dataDir = path.join(directory, 'data');
 	const log = path.join(directory, 'log');
-	const options = `-p ${port} -k ${directory} -c listen_addresses=127.0.0.1 -c max_connections=60 -c fsync=off -c full_page_writes=off`;
+	const extra = Object.entries(settings).map(([name, value]) => ` -c ${name}=${value}`).join('');
+	const options = `-p ${port} -k ${directory} -c listen_addresses=127.0.0.1 -c max_connections=60 -c fsync=off -c full_page_writes=off${extra}`;
 	const pgCtl = async (args: string[]) => run(path.join(pg15Bin, 'pg_ctl'), args, {...owner, timeout: 60_000});
 	const url = (database = 'postgres') => `postgres://postgres:${password}@127.0.0.1:${port}/${database}`;
 	let running = false;
@@ -105,8 +106,8 @@ async function privateDirectory(owner: {uid: number; gid: number} | undefined): 
 	return directory;
 }
 
-/** A new primary (initdb), started. */
-export async function startPrimary(): Promise<Cluster & {password: string}> {
+/** A new primary (initdb), started; `settings` are server settings (-c name=value: no spaces or quotes). */
+export async function startPrimary(settings: Record<string, string> = {}): Promise<Cluster & {password: string}> {
 	const owner = await account();
 	const directory = await privateDirectory(owner);
 	const password = randomBytes(18).toString('hex');
@@ -119,7 +120,7 @@ export async function startPrimary(): Promise<Cluster & {password: string}> {
 		{...owner, timeout: 60_000},
 	);
 	rmSync(passwordFile);
-	const cluster = makeCluster(directory, await freePort(), password, owner);
+	const cluster = makeCluster(directory, await freePort(), password, owner, settings);
 	await cluster.start();
 	return Object.assign(cluster, {password});
 }

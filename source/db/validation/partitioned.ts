@@ -1,13 +1,15 @@
-// performance_logs converted by `handoff-top partition` (sql/partition/): a
-// partitioned table by created_at, whose primary key holds the partition key
+// performance_logs or system_metrics converted by `handoff-top partition`
+// (sql/partition/): a partitioned table by its time column (created_at,
+// recorded_at), whose primary key holds the partition key
 // and whose indexes are the partitioned table's (pg_get_indexdef says ON
 // ONLY). That is a shape handoff-top made, not drift: validate reports it as
 // info, named as such. Only those differences: a missing index or a changed
-// column of a partitioned performance_logs is still an error.
+// column of a partitioned table is still an error.
+import {partitionTables} from '../partition.js';
 import type {Difference} from './diff.js';
 import {loadHandoffServerShapes, type HandoffServerShapes} from './handoffServer.js';
 
-export const partitionedTables: Record<string, {key: string}> = {performance_logs: {key: 'created_at'}};
+export const partitionedTables: Record<string, {key: string}> = Object.fromEntries(Object.entries(partitionTables).map(([table, key]) => [table, {key}]));
 
 const reason = (table: string) => `partitioned by handoff-top partition (${table} by ${partitionedTables[table]!.key}, daily partitions)`;
 
