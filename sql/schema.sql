@@ -2950,8 +2950,8 @@ INSERT INTO handoff_top_migrations (version, name, checksum, execution_ms, basel
 VALUES (15, 'partition_retention', '188a09c52d0e43cd5a268fe7b4c092c86376eb67032a21e34a719cb1dac5f6e2', NULL, false)
 ON CONFLICT (version) DO NOTHING;
 
--- >>> 018_free_name_holders.sql
--- 018_free_name_holders
+-- >>> 016_free_name_holders.sql
+-- 016_free_name_holders
 -- Lighter writes in the state a real database is in (bench/ §1,
 -- 'handoff-top+server' against the server's own schema), measured by counting
 -- the instructions one status change costs a PostgreSQL 15 backend
@@ -2992,7 +2992,7 @@ BEGIN
         EXECUTE format('CREATE SEQUENCE public.%I', holder);
         EXECUTE format('COMMENT ON SEQUENCE public.%I IS %L', holder,
                        'handoff-top: holds this name so that the handoff server''s CREATE INDEX IF NOT EXISTS '
-                       || 'skips an index another index already answers for (migrations 012, 018); never used');
+                       || 'skips an index another index already answers for (migrations 012, 016); never used');
     END LOOP;
 END;
 $$;
@@ -3079,9 +3079,9 @@ $$;
 CREATE OR REPLACE TRIGGER handoff_top_lifecycle_row
     BEFORE INSERT OR UPDATE OF event_type ON session_lifecycle
     FOR EACH ROW EXECUTE FUNCTION handoff_top_lifecycle_row();
--- <<< 018_free_name_holders.sql
+-- <<< 016_free_name_holders.sql
 INSERT INTO handoff_top_migrations (version, name, checksum, execution_ms, baselined)
-VALUES (18, 'free_name_holders', 'a9084bbbef08855076dc9a79a0615819bf53dec6791340d67e66b1b83f36592e', NULL, false)
+VALUES (16, 'free_name_holders', 'a5e8a47f2c7cc842c2e80f8a1d1730bb3c001d2dd3174e924be05a492f285d19', NULL, false)
 ON CONFLICT (version) DO NOTHING;
 
 COMMIT;

@@ -93,7 +93,7 @@ describe('migrating a populated pre-enhancement database', () => {
 
 		const after = await indexes();
 		// the only index on session_key stays an index; the repeated ones are gone, their names held (012)
-		// by relations that cost a write nothing, sequences (018), so that the handoff server's start does
+		// by relations that cost a write nothing, sequences (016), so that the handoff server's start does
 		// not create them again
 		expect(after.idx_sessions_session_key).toBe('btree (session_key)');
 		const kinds = Object.fromEntries(

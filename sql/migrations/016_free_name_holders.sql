@@ -1,4 +1,4 @@
--- 018_free_name_holders
+-- 016_free_name_holders
 -- Lighter writes in the state a real database is in (bench/ §1,
 -- 'handoff-top+server' against the server's own schema), measured by counting
 -- the instructions one status change costs a PostgreSQL 15 backend
@@ -39,7 +39,7 @@ BEGIN
         EXECUTE format('CREATE SEQUENCE public.%I', holder);
         EXECUTE format('COMMENT ON SEQUENCE public.%I IS %L', holder,
                        'handoff-top: holds this name so that the handoff server''s CREATE INDEX IF NOT EXISTS '
-                       || 'skips an index another index already answers for (migrations 012, 018); never used');
+                       || 'skips an index another index already answers for (migrations 012, 016); never used');
     END LOOP;
 END;
 $$;
