@@ -115,6 +115,12 @@ function screens(sessions: number): Array<{screen: string; target: string; limit
 				: {file: 'exporter_sessions_sample', params: () => [(100 * sessionCounting.sampleRows) / sessions, sessionCounting.seed], note: 'a block sample of sessions, by status'},
 			{file: 'lifecycle_feed_lag'},
 		]},
+		// once a minute the scrape also reads storage (the Storage screen's statements, the next sweep's rows not counted)
+		{screen: 'exporter scrape, its storage read (once a minute)', target: '≤ 50 ms', limitMs: 50, queries: [
+			{file: 'storage_database'},
+			{file: 'storage_tables'},
+			{file: '../retention/plan', params: () => [true, 0], note: 'the periods, no row counted'},
+		]},
 		{screen: 'exporter, first scrape of a database', target: 'once per database (statement_timeout 5 s)', limitMs: 5000, queries: [
 			{file: 'exporter_event_counts', params: () => [null], note: "the database's own count of lifecycle rows"},
 			{file: 'exporter_operation_calls', params: () => [null, 10], note: 'the edge only'},
@@ -128,7 +134,7 @@ function fill(template: string, values: Record<string, number>): string {
 
 async function timeQuery(c: pg.Client, root: string, spec: QuerySpec, ctx: Context, repeats: number, jitOff?: pg.Client): Promise<QueryTiming> {
 	const file = path.join(root, 'sql', 'queries', `${spec.file}.sql`);
-	const name = spec.file.replace('../runner/', 'runner/');
+	const name = spec.file.replace(/^\.\.\//, '');
 	if (!existsSync(file)) return {file: name, missing: true, medianMs: Number.NaN, runsMs: [], seqScans: []};
 	const text = readFileSync(file, 'utf8');
 	const params = spec.params?.(ctx) ?? [];

@@ -11,6 +11,7 @@ export type Profile = {
 	latency: {rates: number[]; durationS: number};
 	monitor: {idleS: number; loadS: number; loadRate: number; sessions: number};
 	startup: {runs: number};
+	exporter: {sessions: number; rounds: number};
 };
 
 export const profiles: Record<ProfileName, Profile> = {
@@ -21,6 +22,7 @@ export const profiles: Record<ProfileName, Profile> = {
 		latency: {rates: [100, 1000, 5000], durationS: 5},
 		monitor: {idleS: 20, loadS: 60, loadRate: 100, sessions: 50_000},
 		startup: {runs: 10},
+		exporter: {sessions: 50_000, rounds: 9},
 	},
 	full: {
 		write: {durationS: 20, rounds: 3, clients: [1, 16], sessions: 100_000, workloads: ['status', 'mix', 'server'], previous: true, diagnose: true},
@@ -28,6 +30,8 @@ export const profiles: Record<ProfileName, Profile> = {
 		latency: {rates: [100, 1000, 5000], durationS: 15},
 		monitor: {idleS: 60, loadS: 600, loadRate: 100, sessions: 1_000_000},
 		startup: {runs: 20},
+		// the scale for the exporter: 1 M sessions
+		exporter: {sessions: 1_000_000, rounds: 11},
 	},
 	smoke: {
 		write: {durationS: 1, rounds: 1, clients: [1], sessions: 200, workloads: ['status', 'mix', 'server'], previous: true, diagnose: true},
@@ -35,5 +39,7 @@ export const profiles: Record<ProfileName, Profile> = {
 		latency: {rates: [100], durationS: 1},
 		monitor: {idleS: 2, loadS: 2, loadRate: 100, sessions: 1000},
 		startup: {runs: 2},
+		// above the exporter's exact-count bound (20,000), so the sampled path runs too
+		exporter: {sessions: 25_000, rounds: 3},
 	},
 };

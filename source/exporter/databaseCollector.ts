@@ -19,6 +19,11 @@
 //   latency rollups' function.
 // The state (horizon, edge, totals) is saved by the exporter (stateFile.ts)
 // so that a restarted exporter carries on from it.
+//
+// Gauges: sessions by status (source/queries/exporter.ts sessionsByStatus:
+// counted up to 10,000 live rows, a block sample scaled to the live rows
+// above), the feed's lag, the schema state, and storage (the Storage panel's
+// numbers, read once a minute; the reads in between serve the last one).
 import type pg from 'pg';
 import {classifySchema, type SchemaState} from '../db/schemaState.js';
 import {loadMigrations, type Migration} from '../db/migrations.js';
