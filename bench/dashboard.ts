@@ -11,6 +11,7 @@ import pg from 'pg';
 import {resolveConnection} from '../source/db/connection.js';
 import {countMatchesUpTo} from '../source/queries/sessions.js';
 import {headerEventMinutes} from '../source/queries/events.js';
+import {sessionCounting} from '../source/queries/exporter.js';
 import {median} from './lib/util.js';
 
 export type DashboardOptions = {scale: number; repeats: number; exactBaseline: boolean};
@@ -47,7 +48,7 @@ function windowParams(hours: number, points: number) {
 	return (ctx: Context) => [new Date(ctx.now.getTime() - hours * 3_600_000), ctx.now, points];
 }
 
-function screens(): Array<{screen: string; target: string; limitMs: number; queries: QuerySpec[]}> {
+function screens(sessions: number): Array<{screen: string; target: string; limitMs: number; queries: QuerySpec[]}> {
 	const clock: QuerySpec = {file: 'server_clock'};
 	const perf = (hours: number, rollup: boolean): QuerySpec[] => [
 		clock,
@@ -108,8 +109,17 @@ function screens(): Array<{screen: string; target: string; limitMs: number; quer
 			{file: 'lifecycle_feed_system'},
 			{file: 'exporter_event_counts', params: ctx => [ctx.cursor.xid], note: 'lifecycle rows since the previous horizon'},
 			{file: 'exporter_operation_calls', params: ctx => [new Date(ctx.now.getTime() - 25_000), 10], note: '15 s of calls'},
-			{file: 'exporter_sessions', note: 'every session, by status'},
+			{file: 'exporter_sessions_estimate'},
+			sessions <= sessionCounting.exactUpTo
+				? {file: 'exporter_sessions', note: 'every session, by status'}
+				: {file: 'exporter_sessions_sample', params: () => [(100 * sessionCounting.sampleRows) / sessions, sessionCounting.seed], note: 'a block sample of sessions, by status'},
 			{file: 'lifecycle_feed_lag'},
+		]},
+		// once a minute the scrape also reads storage (the Storage screen's statements, the next sweep's rows not counted)
+		{screen: 'exporter scrape, its storage read (once a minute)', target: '≤ 50 ms', limitMs: 50, queries: [
+			{file: 'storage_database'},
+			{file: 'storage_tables'},
+			{file: '../retention/plan', params: () => [true, 0], note: 'the periods, no row counted'},
 		]},
 		{screen: 'exporter, first scrape of a database', target: 'once per database (statement_timeout 5 s)', limitMs: 5000, queries: [
 			{file: 'exporter_event_counts', params: () => [null], note: "the database's own count of lifecycle rows"},
@@ -124,7 +134,7 @@ function fill(template: string, values: Record<string, number>): string {
 
 async function timeQuery(c: pg.Client, root: string, spec: QuerySpec, ctx: Context, repeats: number, jitOff?: pg.Client): Promise<QueryTiming> {
 	const file = path.join(root, 'sql', 'queries', `${spec.file}.sql`);
-	const name = spec.file.replace('../runner/', 'runner/');
+	const name = spec.file.replace(/^\.\.\//, '');
 	if (!existsSync(file)) return {file: name, missing: true, medianMs: Number.NaN, runsMs: [], seqScans: []};
 	const text = readFileSync(file, 'utf8');
 	const params = spec.params?.(ctx) ?? [];
@@ -255,7 +265,7 @@ export async function runDashboard(server: BenchServer, root: string, options: D
 			await monitorJitOff.connect();
 			const results: ScreenTiming[] = [];
 			try {
-			for (const screen of screens()) {
+			for (const screen of screens(sizes.sessions)) {
 				const baseline = screen.target === 'baseline';
 				if (baseline && !options.exactBaseline) continue;
 				if (!hasRollups && screen.screen.includes('rollups')) continue;

@@ -4,7 +4,7 @@
 //   npm run bench -- --full            full scale (10 M performance_logs ...)
 //   npm run bench -- --smoke           the quick profile's smallest size (CI smoke; report to a temp file)
 //   npm run bench -- --dsn postgres://user:pw@host:port/db   an external server (databases are created on it)
-//   npm run bench -- --only write,dashboard,latency,monitor,startup,retention
+//   npm run bench -- --only write,dashboard,latency,monitor,startup,retention,exporter
 //   npm run bench -- --out path.md
 //   npm run bench -- --rerender       write the last run's report again (same numbers, current appendix)
 import {readFileSync, writeFileSync} from 'node:fs';
@@ -19,9 +19,10 @@ import {runLiveLatency, type LatencyResult} from './liveLatency.js';
 import {runMonitorCost, type MonitorCostResult} from './monitorCost.js';
 import {runStartup, type StartupResult} from './startup.js';
 import {runRetention, type RetentionResult} from './retention.js';
+import {runExporterCost, type ExporterCostResult} from './exporterCost.js';
 import {currentCheckout, writeReport, machineInfo, type Report} from './report.js';
 
-const sections = ['write', 'dashboard', 'latency', 'monitor', 'startup', 'retention'] as const;
+const sections = ['write', 'dashboard', 'latency', 'monitor', 'startup', 'retention', 'exporter'] as const;
 type Section = (typeof sections)[number];
 
 type Args = {profile: ProfileName; dsn?: string; only: Set<Section>; out: string; rerender: boolean; soakS?: number; write: Partial<{clients: number[]; durationS: number; rounds: number; workloads: WorkloadName[]; previous: boolean; diagnose: boolean}>};
@@ -61,7 +62,7 @@ function parseArgs(argv: string[], root: string): Args {
 			for (const n of names) if (!sections.includes(n)) throw new Error(`unknown section '${n}' (${sections.join(', ')})`);
 			only = new Set(names);
 		} else if (a === '--help' || a === '-h') {
-			process.stdout.write('npm run bench -- [--full | --smoke] [--dsn URL] [--only write,dashboard,latency,monitor,startup,retention] [--out FILE] [--rerender] [--soak S]\n  write section overrides: [--clients 1,16] [--duration S] [--rounds N] [--workloads status,mix,server] [--previous | --no-previous] [--diagnose | --no-diagnose]\n');
+			process.stdout.write('npm run bench -- [--full | --smoke] [--dsn URL] [--only write,dashboard,latency,monitor,startup,retention,exporter] [--out FILE] [--rerender] [--soak S]\n  write section overrides: [--clients 1,16] [--duration S] [--rounds N] [--workloads status,mix,server] [--previous | --no-previous] [--diagnose | --no-diagnose]\n');
 			process.exit(0);
 		} else throw new Error(`unknown flag '${a}'`);
 	}
@@ -144,6 +145,7 @@ export async function main(argv: string[], context: {root: string; outdir: strin
 		report.monitor = await attempt<MonitorCostResult>('monitor', () => runMonitorCost(server, context, {...profile.monitor, ...(args.soakS ? {loadS: args.soakS} : {})}, log));
 		report.startup = await attempt<StartupResult>('startup', () => runStartup(server, context, profile.startup, log));
 		report.retention = await attempt<RetentionResult>('retention', () => runRetention(server, context.root, profile.retention, log));
+		report.exporter = await attempt<ExporterCostResult>('exporter', () => runExporterCost(server, context.root, profile.exporter, log));
 	} finally {
 		await server.stop();
 	}

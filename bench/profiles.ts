@@ -13,6 +13,7 @@ export type Profile = {
 	startup: {runs: number};
 	/** Rows of the one expired day the retention benchmark removes (a day at 1,000 ops/s is 86.4 M). */
 	retention: {expired: number};
+	exporter: {sessions: number; rounds: number};
 };
 
 export const profiles: Record<ProfileName, Profile> = {
@@ -24,6 +25,7 @@ export const profiles: Record<ProfileName, Profile> = {
 		monitor: {idleS: 20, loadS: 60, loadRate: 100, sessions: 50_000},
 		startup: {runs: 10},
 		retention: {expired: 1_000_000},
+		exporter: {sessions: 50_000, rounds: 9},
 	},
 	full: {
 		write: {durationS: 20, rounds: 3, clients: [1, 16], sessions: 100_000, workloads: ['status', 'mix', 'server'], previous: true, diagnose: true},
@@ -32,6 +34,8 @@ export const profiles: Record<ProfileName, Profile> = {
 		monitor: {idleS: 60, loadS: 600, loadRate: 100, sessions: 1_000_000},
 		startup: {runs: 20},
 		retention: {expired: 10_000_000},
+		// the scale for the exporter: 1 M sessions
+		exporter: {sessions: 1_000_000, rounds: 11},
 	},
 	smoke: {
 		write: {durationS: 1, rounds: 1, clients: [1], sessions: 200, workloads: ['status', 'mix', 'server'], previous: true, diagnose: true},
@@ -40,5 +44,7 @@ export const profiles: Record<ProfileName, Profile> = {
 		monitor: {idleS: 2, loadS: 2, loadRate: 100, sessions: 1000},
 		startup: {runs: 2},
 		retention: {expired: 20_000},
+		// above the exporter's exact-count bound (20,000), so the sampled path runs too
+		exporter: {sessions: 25_000, rounds: 3},
 	},
 };

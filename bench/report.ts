@@ -8,6 +8,7 @@ import type {LatencyResult} from './liveLatency.js';
 import type {MonitorCostResult} from './monitorCost.js';
 import type {StartupResult} from './startup.js';
 import type {RetentionResult} from './retention.js';
+import type {ExporterCostResult} from './exporterCost.js';
 import {diagnoseConfigs, lifecyclePieceConfigs, singleLifecyclePieces, type WorkloadName, type WriteConfig, type WriteResult} from './writeCost.js';
 import {fmt} from './lib/util.js';
 
@@ -24,6 +25,7 @@ export type Report = {
 	monitor?: MonitorCostResult;
 	startup?: StartupResult;
 	retention?: RetentionResult;
+	exporter?: ExporterCostResult;
 	errors: Array<{section: string; message: string}>;
 	/** The checkout the run measured (recorded when it started, so --rerender keeps it). */
 	checkout?: {commit: string; dirty: boolean};
@@ -320,6 +322,34 @@ function monitorSection(m: MonitorCostResult, d?: DashboardResult): string[] {
 	return out;
 }
 
+function exporterSection(e: ExporterCostResult): string[] {
+	const out: string[] = ['## 7. An exporter scrape against a monitor refresh', ''];
+	out.push(
+		`${e.sessions.toLocaleString('en-US')} sessions (bench/workloads/dashboard_data.sql, the child tables at a tenth of a row per session or less; loaded in ${fmt(e.loadSeconds, 0)} s): ${Object.entries(e.rows).map(([t, n]) => `${t} ${n.toLocaleString('en-US')}`).join(', ')}. ` +
+			`${e.rounds} interleaved rounds (the order rotates every round), client-side medians, on connections with the monitor's settings; between rounds 20 status changes and 50 calls. ` +
+			`The scrape is handoff-top exporter's read of one database (DatabaseCollector.collect(): schema state, lifecycle and call counters since the previous scrape, session gauges, feed lag; storage when its minute is up), after its first read; the refreshes are the monitor's own data layer (source/monitor/monitorData.ts).`,
+		'',
+	);
+	const share = e.sampledShare >= 1 ? `counted exactly (at most ${e.counting.exactUpTo.toLocaleString('en-US')} sessions)` : `a block sample of ${fmt(100 * e.sampledShare, 2)} % of the table (about ${e.counting.sampleRows.toLocaleString('en-US')} rows) scaled to the statistics' live rows`;
+	out.push(`Session gauges in this run: ${share}.`, '');
+	out.push('| measure | median ms | runs (ms) | scrape / this | scrape that reads storage / this |', '|---|---:|---|---:|---:|');
+	for (const [measure, runs] of Object.entries(e.runsMs)) {
+		const ratio = e.ratios.find(r => r.against === measure);
+		out.push(`| ${measure} | ${fmt(e.medianMs[measure as keyof typeof e.medianMs], 1)} | ${runs.map(v => fmt(v, 1)).join(', ')} | ${ratio ? fmt(ratio.ratio) : '–'} | ${ratio ? fmt(ratio.withStorage) : '–'} |`);
+	}
+
+	out.push(
+		'',
+		"The exporter reads storage once a minute (its statements are the Storage screen's, which that screen runs every 10 s): at a 15 s scrape interval one scrape in four is the one that reads storage.",
+	);
+
+	out.push('', "The session gauges against the exact counts (read one after the other, no write between):", '');
+	out.push('| series | exact | exporter | error % |', '|---|---:|---:|---:|');
+	for (const a of e.accuracy) out.push(`| ${a.series} | ${a.exact.toLocaleString('en-US')} | ${a.exporter.toLocaleString('en-US')} | ${fmt(a.errorPercent)} |`);
+	out.push('');
+	return out;
+}
+
 function startupSection(s: StartupResult): string[] {
 	const out: string[] = ['## 5. Start-up', ''];
 	out.push(`${s.runs} interleaved runs each, medians.`, '');
@@ -381,12 +411,13 @@ export function writeReport(file: string, r: Report, root: string): void {
 		'## How to reproduce',
 		'',
 		'- Everything: `npm run bench` (quick profile, a few minutes, embedded PostgreSQL 18, writes this file); `npm run bench -- --full` for the issue\'s scale (10 M performance_logs, 1 M sessions, 10 M context_history; about an hour); `--dsn postgres://user:pw@host:port/db` to use an external server (the role must be able to CREATE DATABASE; pgbench must be installed).',
-		'- One section: `npm run bench -- --only write` (or `dashboard`, `latency`, `monitor`, `startup`, `retention`; comma-separated). Write-cost overrides: `--clients 1,16 --duration 20 --rounds 3 --workloads status,mix`, `--no-previous` (skip the schema before migration 006), `--diagnose` / `--no-diagnose` (the piece-by-piece tables; on by default in quick and full).',
+		'- One section: `npm run bench -- --only write` (or `dashboard`, `latency`, `monitor`, `startup`, `retention`, `exporter`; comma-separated). Write-cost overrides: `--clients 1,16 --duration 20 --rounds 3 --workloads status,mix`, `--no-previous` (skip the schema before migration 006), `--diagnose` / `--no-diagnose` (the piece-by-piece tables; on by default in quick and full).',
 		'- The full-scale dashboard appendix (if present): `npm run bench -- --full --only dashboard --out bench/results/full-dashboard.md`; `npm run bench` appends that file as it is, with its own date and command.',
 		'- The longer memory appendices (if present): `npm run bench -- --only monitor --soak 1800 --out bench/results/monitor-soak.md` (`--soak S`: the monitor\'s load phase lasts S seconds); every bench/results/monitor-soak*.md is appended the same way.',
 		'- The log retention appendix (if present): `npm run bench -- --only retention --out bench/results/retention.md` (§6 alone: 1,000,000 expired rows in the quick profile, 10,000,000 with `--full`, 20,000 with `--smoke`); every bench/results/retention*.md is appended the same way.',
 		'- The write cost on another server (if present): `npm run bench -- --only write --dsn URL --out bench/results/write-<server>.md`; every bench/results/write-*.md is appended the same way.',
-		'- §1 uses bench/workloads/*.sql with pgbench; the reference design is sql/reference/reference_design.sql on top of sql/reference/base_schema.sql. §2 uses bench/workloads/dashboard_data.sql and the queries in sql/queries/. §3–§5 use bench/probes/ and the built binary (`npm run build` first). §6 uses bench/workloads/retention_data.sql and the sweep\'s own code (source/db/retention.ts, source/db/partition.ts).',
+		"- The exporter at the issue's 1 M sessions (if present): `npm run bench -- --full --only exporter --out bench/results/exporter-full.md`; every bench/results/exporter-*.md is appended the same way.",
+		'- §1 uses bench/workloads/*.sql with pgbench; the reference design is sql/reference/reference_design.sql on top of sql/reference/base_schema.sql. §2 uses bench/workloads/dashboard_data.sql and the queries in sql/queries/. §3–§5 use bench/probes/ and the built binary (`npm run build` first). §6 uses bench/workloads/retention_data.sql and the sweep\'s own code (source/db/retention.ts, source/db/partition.ts). §7 uses the exporter\'s collector and the monitor\'s queries (bench/exporterCost.ts).',
 		'- CI smoke (numbers meaningless, only checks that every benchmark runs): `npm run bench -- --smoke` (report goes to the temp directory).',
 		'',
 	];
@@ -399,6 +430,7 @@ export function writeReport(file: string, r: Report, root: string): void {
 	if (r.monitor) lines.push(...monitorSection(r.monitor, r.dashboard));
 	if (r.startup) lines.push(...startupSection(r.startup));
 	if (r.retention) lines.push(...retentionSection(r.retention));
+	if (r.exporter) lines.push(...exporterSection(r.exporter));
 	if (r.finishedAt) lines.push(`Run took ${fmt((r.finishedAt.getTime() - r.startedAt.getTime()) / 60_000, 1)} min.`, '');
 	if (path.resolve(file) === path.join(root, 'BENCHMARKS.md')) {
 		// Separate runs kept in bench/results (--out), each with its own date, command and commit, appended as they are.
@@ -409,6 +441,7 @@ export function writeReport(file: string, r: Report, root: string): void {
 			[/^monitor-soak.*\.md$/, 'the monitor under load for longer'],
 			[/^write-.*\.md$/, 'write cost on another server'],
 			[/^retention.*\.md$/, 'log retention, removing one day of performance_logs'],
+			[/^exporter-.*\.md$/, 'an exporter scrape against a monitor refresh at full scale'],
 		];
 		for (const [pattern, title] of appendices) {
 			for (const name of files.filter(f => pattern.test(f))) {

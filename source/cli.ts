@@ -37,7 +37,7 @@ const help = `
     exporter      Serve Prometheus metrics at http://HOST:PORT/metrics (--listen HOST:PORT,
                   default 127.0.0.1:10280; --dsn repeatable, NAME=URL sets the database
                   label; --label NAME=VALUE repeatable; --state FILE keeps the counters
-                  across restarts)
+                  across restarts; --storage-limit 100GB: time until the database reaches it)
 
   Options
     --help        Show this help

@@ -127,7 +127,7 @@ export const commandUsage: Record<string, string> = {
     --json              One JSON document`,
 	exporter: `
   Usage
-    $ handoff-top exporter [--listen HOST:PORT] [--dsn [NAME=]URL ...] [--label NAME=VALUE ...] [--state FILE]
+    $ handoff-top exporter [--listen HOST:PORT] [--dsn [NAME=]URL ...] [--label NAME=VALUE ...] [--state FILE] [--storage-limit S]
 
   Serves Prometheus metrics of one database or several at http://HOST:PORT/metrics until SIGINT/SIGTERM.
 
@@ -135,7 +135,8 @@ export const commandUsage: Record<string, string> = {
     --listen HOST:PORT  Where to listen (default 127.0.0.1:10280; port 0: any free one)
     --dsn [NAME=]URL    A database to read, repeatable; NAME (else the database's name) is its database label
     --label NAME=VALUE  A label on every series, repeatable
-    --state FILE        Keep the counters here across exporter restarts`,
+    --state FILE        Keep the counters here across exporter restarts
+    --storage-limit S   The size the database must stay under (100GB, 512MB; 1024-based): the storage forecast's ceiling="limit"`,
 };
 
 /** The usage of one command, with the connection flags where it connects. */

@@ -213,6 +213,7 @@ const coverage: Entry[] = [
 			{file: 'test/exporter/exporter.test.ts', contains: "'--label', 'env=test'"},
 			{file: 'test/exporter/exporter.test.ts', contains: "'--state', state"},
 			{file: 'test/exporter/exporterHelpers.ts', contains: "'--listen', '127.0.0.1:0'"},
+			{file: 'test/exporter/exporterStorage.test.ts', contains: "'--storage-limit', '1GB'"},
 		],
 	},
 	{

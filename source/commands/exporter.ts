@@ -33,6 +33,7 @@ export async function run({args, flags}: CommandInput): Promise<number> {
 				state: saved[target.name],
 				settleSeconds,
 				onNotice: say,
+				storageLimitBytes: options.storageLimitBytes,
 			}),
 	);
 

@@ -19,10 +19,18 @@
 //   latency rollups' function.
 // The state (horizon, edge, totals) is saved by the exporter (stateFile.ts)
 // so that a restarted exporter carries on from it.
+//
+// Gauges: sessions by status (source/queries/exporter.ts sessionsByStatus:
+// counted up to 10,000 live rows, a block sample scaled to the live rows
+// above), the feed's lag, the schema state, and storage (the Storage panel's
+// numbers, read once a minute; the reads in between serve the last one).
 import type pg from 'pg';
 import {classifySchema, type SchemaState} from '../db/schemaState.js';
+import {loadMigrations, type Migration} from '../db/migrations.js';
 import {createMonitorDatabase, type MonitorDatabase} from '../monitor/monitorDatabase.js';
-import {feedHeldBack, lifecycleCountsSince, operationCallsSince, serverIdentity, sessionsByStatus} from '../queries/exporter.js';
+import {feedHeldBack, lifecycleCountsSince, operationCallsSince, serverIdentity, sessionCounting, sessionsByStatus, type SessionCounting} from '../queries/exporter.js';
+import {storagePanel, type StoragePanel} from '../queries/storage.js';
+import {loadExpectedSchema} from '../db/validation/expected.js';
 import {boundIndex, latencyBoundsMs} from './latencyBuckets.js';
 
 /** Distinct values kept per label before the rest are counted under 'other': memory and series stay bounded. */
@@ -41,10 +49,22 @@ export type CounterState = {
 	operations: Record<string, OperationTotals>;
 };
 
+export type StorageReading = {
+	databaseBytes: number;
+	growthBytesPerDay: number;
+	/** The tables of the handoff schema only (sql/expected_schema.json): one series each, whatever else the schema holds. */
+	tables: Array<{table: string; totalBytes: number; rowEstimate: number | null}>;
+	ceilings: Array<{kind: 'limit' | 'disk'; capacityBytes: number; daysLeft: number | null}>;
+};
+
 export type Reading = {
 	sessions: Array<{status: string; sessions: number; archived: number; dormant: number}>;
+	/** 1: the sessions were counted; below 1: estimates from this share of the table's blocks. */
+	sessionsSampledShare: number;
 	schema: SchemaState['state'];
 	feedLagSeconds: number;
+	/** The Storage panel's numbers, read at most every storageEveryMs; undefined where they cannot be read (a schema before migration 014). */
+	storage?: StorageReading | undefined;
 };
 
 export type CollectorStatus = {
@@ -65,7 +85,29 @@ export type DatabaseCollectorOptions = {
 	settleSeconds: number;
 	queryTimeoutMs?: number;
 	onNotice?: (text: string) => void;
+	/** --storage-limit in bytes: days until the database reaches it. */
+	storageLimitBytes?: number | undefined;
+	/** How often storage is read again (default storageEveryMs); the scrapes in between serve the last reading. */
+	storageEveryMs?: number;
+	sessionCounting?: SessionCounting;
 };
+
+/** Storage is read once a minute: sizes and a forecast in days move slowly, and its statements (the Storage
+ * screen's, which that screen runs every 10 s) cost more than the rest of a scrape. */
+export const storageEveryMs = 60_000;
+
+let handoffTables: Set<string> | undefined;
+/** The tables the expected schema has: the only table label values. */
+function isHandoffTable(name: string): boolean {
+	handoffTables ??= new Set(Object.values(loadExpectedSchema().objects).filter(o => o.type === 'table').map(o => o.name));
+	return handoffTables.has(name);
+}
+
+/** A connection that broke or a server shutting down (SQLSTATE classes 08, 57): the database is down, not its storage unreadable. */
+function connectionLost(error: unknown): boolean {
+	const code = (error as {code?: unknown})?.code;
+	return typeof code !== 'string' || code.startsWith('08') || code.startsWith('57');
+}
 
 function emptyState(): CounterState {
 	return {events: Object.create(null) as Record<string, number>, operations: Object.create(null) as Record<string, OperationTotals>};
@@ -93,12 +135,22 @@ export class DatabaseCollector {
 	#collecting: Promise<CollectorStatus> | undefined;
 	#heldSince: {xmin: string; at: number} | undefined;
 	#changed = false;
+	readonly #storageLimitBytes: number | undefined;
+	readonly #storageEveryMs: number;
+	readonly #sessionCounting: SessionCounting;
+	#storage: {at: number; reading: StorageReading | undefined} | undefined;
+	#storageError: string | undefined;
+	/** The shipped migrations, read once (the classifier compares the database's history with them). */
+	readonly #migrations: Migration[] = loadMigrations();
 
 	constructor(options: DatabaseCollectorOptions) {
 		this.name = options.name;
 		this.label = options.label;
 		this.#settleSeconds = options.settleSeconds;
 		this.#onNotice = options.onNotice ?? (() => {});
+		this.#storageLimitBytes = options.storageLimitBytes;
+		this.#storageEveryMs = options.storageEveryMs ?? storageEveryMs;
+		this.#sessionCounting = options.sessionCounting ?? sessionCounting;
 		const given = options.state ? structuredClone(options.state) : undefined;
 		// null-prototype records: an event type or operation may be any name ('constructor' too)
 		this.#state = {
@@ -161,11 +213,11 @@ export class DatabaseCollector {
 	}
 
 	async #read(client: pg.ClientBase): Promise<Reading> {
-		const schema = await classifySchema(client);
-		if (schema.state === 'missing') return {sessions: [], schema: schema.state, feedLagSeconds: 0};
+		const schema = await classifySchema(client, this.#migrations);
+		if (schema.state === 'missing') return {sessions: [], sessionsSampledShare: 1, schema: schema.state, feedLagSeconds: 0};
 		await this.#countEvents(client);
 		await this.#countCalls(client);
-		const sessions = await sessionsByStatus(client);
+		const sessions = await sessionsByStatus(client, this.#sessionCounting);
 		const held = await feedHeldBack(client);
 		let feedLagSeconds = 0;
 		if (held.waiting) {
@@ -175,7 +227,27 @@ export class DatabaseCollector {
 			this.#heldSince = undefined;
 		}
 
-		return {sessions: this.#cappedSessions(sessions), schema: schema.state, feedLagSeconds};
+		const storage = await this.#readStorage(client);
+		return {sessions: this.#cappedSessions(sessions.rows), sessionsSampledShare: sessions.sampledShare, schema: schema.state, feedLagSeconds, storage};
+	}
+
+	async #readStorage(client: pg.ClientBase): Promise<StorageReading | undefined> {
+		if (this.#storage && Date.now() - this.#storage.at < this.#storageEveryMs) return this.#storage.reading;
+		let reading: StorageReading | undefined;
+		try {
+			// the next sweep's rows are not counted (nextSweepCap 0): no metric shows them
+			reading = storageReading(await storagePanel(client, {limitBytes: this.#storageLimitBytes, nextSweepCap: 0}));
+			if (this.#storageError !== undefined) this.#onNotice(`${this.name}: storage read again`);
+			this.#storageError = undefined;
+		} catch (error) {
+			if (connectionLost(error)) throw error;
+			const text = message(error);
+			if (this.#storageError !== text) this.#onNotice(`${this.name}: storage metrics left out: ${text}`);
+			this.#storageError = text;
+		}
+
+		this.#storage = {at: Date.now(), reading};
+		return reading;
 	}
 
 	async #countEvents(client: pg.ClientBase): Promise<void> {
@@ -240,4 +312,13 @@ export class DatabaseCollector {
 		const other = rest.reduce((sum, row) => ({status: otherLabel, sessions: sum.sessions + row.sessions, archived: sum.archived + row.archived, dormant: sum.dormant + row.dormant}), {status: otherLabel, sessions: 0, archived: 0, dormant: 0});
 		return [...kept, other];
 	}
+}
+
+function storageReading(panel: StoragePanel): StorageReading {
+	return {
+		databaseBytes: panel.databaseBytes,
+		growthBytesPerDay: panel.growthBytesPerDay,
+		tables: panel.tables.filter(t => isHandoffTable(t.table)).map(t => ({table: t.table, totalBytes: t.totalBytes, rowEstimate: t.rowEstimate})),
+		ceilings: panel.ceilings.map(c => ({kind: c.kind, capacityBytes: c.capacityBytes, daysLeft: c.daysLeft})),
+	};
 }

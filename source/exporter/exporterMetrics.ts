@@ -48,10 +48,45 @@ export function createExporterMetrics(constantLabels: Record<string, string>) {
 	const readDuration = gauge('handoff_top_read_duration_seconds', 'How long the last read of the database took', ['database']);
 	const sessions = gauge(
 		'handoff_top_sessions',
-		'Sessions by lifecycle state: active (neither dormant nor archived), dormant (not archived), archived',
+		'Sessions by lifecycle state: active (neither dormant nor archived), dormant (not archived), archived; exact up to 10000 sessions, above estimated from a block sample (handoff_top_sessions_sampled_ratio)',
 		['database', 'state'],
 	);
-	const sessionsByStatus = gauge('handoff_top_sessions_by_status', "Sessions by their status column ('other': statuses past the first 50)", ['database', 'status']);
+	const sessionsByStatus = gauge(
+		'handoff_top_sessions_by_status',
+		"Sessions by their status column ('other': statuses past the first 50); exact up to 10000 sessions, above estimated from a block sample (handoff_top_sessions_sampled_ratio)",
+		['database', 'status'],
+	);
+	const sessionsSampled = gauge(
+		'handoff_top_sessions_sampled_ratio',
+		"Share of the sessions table's blocks the session gauges were read from: 1 = every session counted, below 1 = a block sample of about 10000 rows (the same blocks each scrape) scaled to the statistics' live row count",
+		['database'],
+	);
+	const databaseBytes = gauge('handoff_top_storage_database_bytes', 'Size of the database (pg_database_size)', ['database']);
+	const tableBytes = gauge(
+		'handoff_top_storage_table_bytes',
+		"Size of a table of the handoff schema with its indexes and TOAST (pg_total_relation_size; a partitioned table: its partitions' sum)",
+		['database', 'table'],
+	);
+	const tableRows = gauge(
+		'handoff_top_storage_table_rows',
+		"Rows of a table of the handoff schema by the planner's estimate (pg_class.reltuples; the statistics' live rows before the first ANALYZE): an estimate, not a count",
+		['database', 'table'],
+	);
+	const growth = gauge(
+		'handoff_top_storage_growth_bytes_per_second',
+		"Net growth of the database now, as the Storage screen measures it (each table's bytes over its rows' age, 0 once retention removes what arrives)",
+		['database'],
+	);
+	const capacity = gauge(
+		'handoff_top_storage_capacity_bytes',
+		"The most the database may take: --storage-limit (ceiling=limit), or its size plus the server disk's free space where it can be read (ceiling=disk)",
+		['database', 'ceiling'],
+	);
+	const timeLeft = gauge(
+		'handoff_top_storage_time_left_seconds',
+		'Time until the database reaches the ceiling at the measured growth, as the Storage screen forecasts it (+Inf: not at this rate)',
+		['database', 'ceiling'],
+	);
 	const events = counter('handoff_top_lifecycle_events_total', 'Lifecycle events by type, counted by the event feed cursor (every row once)', ['database', 'event_type']);
 	const calls = counter('handoff_top_operation_calls_total', 'Calls logged in performance_logs, by operation', ['database', 'operation']);
 	const failures = counter('handoff_top_operation_failures_total', 'Failed calls logged in performance_logs, by operation', ['database', 'operation']);
@@ -66,13 +101,14 @@ export function createExporterMetrics(constantLabels: Record<string, string>) {
 		'The schema classifier state (1 for the current one): current, outdated, changed (drift), newer, missing',
 		['database', 'state'],
 	);
-	const all = [up, lastSuccess, readDuration, sessions, sessionsByStatus, events, calls, failures, duration, feedLag, schema];
+	const all = [up, lastSuccess, readDuration, sessions, sessionsByStatus, sessionsSampled, events, calls, failures, duration, feedLag, schema];
+	const storageMetrics = [databaseBytes, tableBytes, tableRows, growth, capacity, timeLeft];
 
 	return {
 		contentType: registry.contentType,
 		/** The text of one scrape. Values the database did not give this time (it is down) are left out; counters keep their totals. */
 		async render(databases: DatabaseView[]): Promise<string> {
-			for (const metric of all) metric.reset();
+			for (const metric of [...all, ...storageMetrics]) metric.reset();
 			for (const {name, status, counters} of databases) {
 				const database = {database: name};
 				up.set(database, status.up ? 1 : 0);
@@ -118,7 +154,21 @@ export function createExporterMetrics(constantLabels: Record<string, string>) {
 				sessions.set({database: name, state: 'active'}, total - archived - dormant);
 				sessions.set({database: name, state: 'dormant'}, dormant);
 				sessions.set({database: name, state: 'archived'}, archived);
+				sessionsSampled.set(database, reading.sessionsSampledShare);
 				feedLag.set(database, reading.feedLagSeconds);
+				const storage = reading.storage;
+				if (!storage) continue;
+				databaseBytes.set(database, storage.databaseBytes);
+				for (const t of storage.tables) {
+					tableBytes.set({database: name, table: t.table}, t.totalBytes);
+					if (t.rowEstimate !== null) tableRows.set({database: name, table: t.table}, t.rowEstimate);
+				}
+
+				growth.set(database, storage.growthBytesPerDay / 86_400);
+				for (const c of storage.ceilings) {
+					capacity.set({database: name, ceiling: c.kind}, c.capacityBytes);
+					timeLeft.set({database: name, ceiling: c.kind}, c.daysLeft === null ? Number.POSITIVE_INFINITY : c.daysLeft * 86_400);
+				}
 			}
 
 			return registry.metrics();

@@ -1,20 +1,30 @@
 // The exporter's flags, checked before anything connects: --listen HOST:PORT,
 // --dsn (repeatable; NAME=URL names the database label), --label k=v
-// (repeatable), --state FILE.
+// (repeatable), --state FILE, --storage-limit SIZE.
+import {z} from 'zod';
 import {CliError, exitCodes} from '../exitCodes.js';
 import {resolveConnection} from '../db/connection.js';
+import {checkFlags, storageLimitFlag} from '../commands/commandOptions.js';
 
 /** Outside the Prometheus exporter port allocations (9100-9999, all taken) and no well-known service's. */
 export const defaultPort = 10_280;
 export const defaultHost = '127.0.0.1';
 
 /** Labels the exporter sets itself; --label may not take them. */
-const reservedLabels = new Set(['database', 'state', 'status', 'event_type', 'operation', 'le', 'job', 'instance']);
+const reservedLabels = new Set(['database', 'state', 'status', 'event_type', 'operation', 'le', 'table', 'ceiling', 'job', 'instance']);
 const labelName = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const databaseName = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
 export type ExporterTarget = {name: string; dsn: string | undefined; label: string};
-export type ExporterOptions = {host: string; port: number; targets: ExporterTarget[]; labels: Record<string, string>; state: string | undefined};
+export type ExporterOptions = {
+	host: string;
+	port: number;
+	targets: ExporterTarget[];
+	labels: Record<string, string>;
+	state: string | undefined;
+	/** --storage-limit in bytes (the Storage screen's limit): the storage forecast's ceiling=limit. */
+	storageLimitBytes: number | undefined;
+};
 
 function usage(text: string): never {
 	throw new CliError(text, exitCodes.usage);
@@ -72,5 +82,6 @@ export function parseExporterOptions(flags: Record<string, unknown>, env: NodeJS
 
 	const state = flags['state'];
 	if (state !== undefined && (typeof state !== 'string' || state === '')) usage('--state needs a file name');
-	return {host, port, targets, labels, state: state as string | undefined};
+	const {storageLimit} = checkFlags(z.object({storageLimit: storageLimitFlag}), {storageLimit: flags['storageLimit']});
+	return {host, port, targets, labels, state: state as string | undefined, storageLimitBytes: storageLimit};
 }

@@ -1,6 +1,6 @@
 // What the exporter reads at each scrape (source/exporter), each an answer
 // from one statement with its rows checked here.
-//   sessionsByStatus(client) → [{status, sessions, archived, dormant}]
+//   sessionsByStatus(client, counting?) → {rows: [{status, sessions, archived, dormant}], sampledShare}
 //   lifecycleCountsSince(client, horizon | null) → {horizon, counts: [{eventType, events}]}
 //   operationCallsSince(client, from | null, settleSeconds) → {nextFrom, rows: [{operation, latencyBucket, calls, failures, sumMs}]}
 //   feedHeldBack(client) → {xmin, waiting, xactAgeMs}
@@ -14,9 +14,38 @@ const sessionsRow = z
 	.transform(row => ({status: row.status, sessions: row.sessions, archived: row.archived, dormant: row.dormant}));
 export type SessionsByStatus = Array<z.output<typeof sessionsRow>>;
 
-export async function sessionsByStatus(client: pg.ClientBase): Promise<SessionsByStatus> {
-	const {rows} = await client.query(sqlText('queries/exporter_sessions'));
-	return rows.map(row => sessionsRow.parse(row));
+/**
+ * How the session gauges are counted. Up to exactUpTo live rows (the statistics' count) every session is counted;
+ * above, a block sample of about sampleRows rows (the same blocks each time, by seed) is scaled to the live rows, so a
+ * scrape reads about sampleRows rows of sessions whatever its size.
+ */
+export const sessionCounting = {exactUpTo: 10_000, sampleRows: 10_000, seed: 15} as const;
+export type SessionCounting = {exactUpTo: number; sampleRows: number; seed: number};
+
+/** Sessions per status; sampledShare 1: counted exactly, below 1: estimates from that share of the table's blocks. */
+export type SessionCounts = {rows: SessionsByStatus; sampledShare: number; liveRows: number};
+
+const estimateRow = z.object({live_rows: z.coerce.number()});
+
+export async function sessionsByStatus(client: pg.ClientBase, counting: SessionCounting = sessionCounting): Promise<SessionCounts> {
+	const estimate = estimateRow.parse((await client.query(sqlText('queries/exporter_sessions_estimate'))).rows[0]);
+	const exact = async (): Promise<SessionCounts> => {
+		const rows = (await client.query(sqlText('queries/exporter_sessions'))).rows.map(row => sessionsRow.parse(row));
+		return {rows, sampledShare: 1, liveRows: rows.reduce((sum, row) => sum + row.sessions, 0)};
+	};
+
+	if (estimate.live_rows <= counting.exactUpTo) return exact();
+	const percent = Math.min(100, (100 * counting.sampleRows) / estimate.live_rows);
+	const sample = (await client.query(sqlText('queries/exporter_sessions_sample'), [percent, counting.seed])).rows.map(row => sessionsRow.parse(row));
+	const sampled = sample.reduce((sum, row) => sum + row.sessions, 0);
+	// a sample that found no live row (a table of dead rows, say): count them instead of guessing
+	if (sampled === 0) return exact();
+	const scale = estimate.live_rows / sampled;
+	return {
+		rows: sample.map(row => ({status: row.status, sessions: Math.round(row.sessions * scale), archived: Math.round(row.archived * scale), dormant: Math.round(row.dormant * scale)})),
+		sampledShare: percent / 100,
+		liveRows: estimate.live_rows,
+	};
 }
 
 const countRow = z.object({horizon: z.string(), event_type: eventTypeSchema.nullable(), events: z.coerce.number().nullable()});

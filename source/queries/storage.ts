@@ -5,7 +5,8 @@
 // server's disk where its free space can be read. Over 80 % of a limit, or
 // under 7 days left, an alarm with a suggestion. Works as the least-privilege
 // monitor role: what it cannot read is said, not fatal.
-//   storagePanel(client, {limitBytes?, freeDisk?}) → StoragePanel
+//   storagePanel(client, {limitBytes?, freeDisk?, nextSweepCap?}) → StoragePanel
+// (nextSweepCap 0: the next sweep's rows are not counted, only the periods read)
 import {readFileSync, statfsSync} from 'node:fs';
 import path from 'node:path';
 import type pg from 'pg';
@@ -218,14 +219,14 @@ function suggestion(tables: StorageTable[], days: number | null, plan: Retention
 
 export async function storagePanel(
 	client: pg.ClientBase,
-	options: {limitBytes?: number | undefined; freeDisk?: typeof readFreeDisk} = {},
+	options: {limitBytes?: number | undefined; freeDisk?: typeof readFreeDisk; nextSweepCap?: number} = {},
 ): Promise<StoragePanel> {
 	const database = databaseRow.parse((await client.query(sqlText('queries/storage_database'))).rows[0]);
 	const rows = (await client.query(sqlText('queries/storage_tables'))).rows.map(row => tableRow.parse(row));
 	const notes: string[] = [];
 	let plan: RetentionPlanRow[] = [];
 	try {
-		plan = await planRetention(client, {afterRefresh: true, cap: nextSweepCap});
+		plan = await planRetention(client, {afterRefresh: true, cap: options.nextSweepCap ?? nextSweepCap});
 	} catch (error) {
 		if ((error as {code?: string}).code !== '42501') throw error;
 		notes.push('next sweep: cannot read log_retention (run handoff-top setup --create-monitor-role again to grant it)');

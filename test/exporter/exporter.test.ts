@@ -74,6 +74,8 @@ describe('handoff-top exporter', () => {
 			expect(value(s, 'handoff_top_sessions', {database: 'alpha', state: 'dormant'})).toBe(Number(sessions.dormant));
 			expect(value(s, 'handoff_top_sessions', {database: 'alpha', state: 'archived'})).toBe(Number(sessions.archived));
 			expect([sessions.active, sessions.dormant, sessions.archived].map(Number)).toEqual([3, 1, 1]);
+			// a small table: counted, not sampled
+			expect(value(s, 'handoff_top_sessions_sampled_ratio', {database: 'alpha'})).toBe(1);
 			for (const row of await a().query<{status: string; n: string}>(`SELECT status, count(*) AS n FROM sessions GROUP BY 1`)) {
 				expect(value(s, 'handoff_top_sessions_by_status', {database: 'alpha', status: row.status})).toBe(Number(row.n));
 			}
@@ -187,7 +189,9 @@ describe('handoff-top exporter', () => {
 			expect(value(s, 'handoff_top_lifecycle_events_total', {database: a().name, event_type: 'created'})).toBe(Number(row!.n));
 			expect(value(s, 'handoff_top_sessions_by_status', {database: a().name, status: 'completed'})).toBeGreaterThan(0);
 			expect(value(s, 'handoff_top_schema_state', {database: a().name, state: 'current'})).toBe(1);
-			expect(exporter.output.stderr).not.toMatch(/down|permission/);
+			// storage too: the Storage panel's statements need no privilege beyond the monitor role's
+			expect(value(s, 'handoff_top_storage_table_bytes', {database: a().name, table: 'sessions'})).toBeGreaterThan(0);
+			expect(exporter.output.stderr).not.toMatch(/down|permission|storage metrics left out/);
 		} finally {
 			exporter.kill('SIGTERM');
 			await exited(exporter);

@@ -37,7 +37,7 @@ describe.skipIf(skipWithoutPrometheus)('Prometheus', () => {
 	it('promtool accepts the alerting rules, and their unit tests pass', () => {
 		const check = spawnSync(promtool!, ['check', 'rules', rules], {encoding: 'utf8'});
 		expect(check.status, check.stdout + check.stderr).toBe(0);
-		expect(check.stdout).toContain('SUCCESS: 5 rules found');
+		expect(check.stdout).toContain('SUCCESS: 6 rules found');
 		const tests = spawnSync(promtool!, ['test', 'rules', path.join(examples, 'handoff-top.rules.test.yml')], {encoding: 'utf8'});
 		expect(tests.status, tests.stdout + tests.stderr).toBe(0);
 		const config = spawnSync(promtool!, ['check', 'config', path.join(examples, 'prometheus.yml')], {encoding: 'utf8'});
@@ -109,7 +109,7 @@ describe.skipIf(skipWithoutPrometheus)('Prometheus', () => {
 				async () => {
 					const loaded = await api<{groups: Array<{rules: Array<{health: string}>}>}>(base, '/api/v1/rules');
 					const all = loaded.groups.flatMap(g => g.rules);
-					return all.length === 5 && all.every(r => r.health === 'ok');
+					return all.length === 6 && all.every(r => r.health === 'ok');
 				},
 				20_000,
 				'rules evaluated',
