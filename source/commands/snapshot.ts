@@ -110,7 +110,8 @@ function renderText(whole: Snapshot, label: string, width: number): string {
 		...(snapshot.events.length === 0
 			? ['no lifecycle events yet']
 			: textTable(
-					[{header: 'AGO', align: 'right'}, {header: 'EVENT'}, {header: 'SESSION', flexible: true}, {header: 'AGENTS', flexible: true}, {header: 'DETAIL', flexible: true}],
+					// cut as the monitor's Live events: details first, then agents, then the session
+					[{header: 'AGO', align: 'right'}, {header: 'EVENT'}, {header: 'SESSION', flexible: 3, min: 12}, {header: 'AGENTS', flexible: 2, min: 10}, {header: 'DETAIL', flexible: 1, min: 10}],
 					snapshot.events.map(e => [duration(now - e.createdAt.getTime()), `${eventSymbol(e.eventType)} ${e.eventType}`, e.sessionKey ?? e.sessionId, agents(e), eventSummary(e)]),
 					width,
 				)),
@@ -121,10 +122,11 @@ function renderText(whole: Snapshot, label: string, width: number): string {
 		...(rows.length === 0
 			? ['no sessions']
 			: textTable(
+					// cut as the monitor's Sessions: agents first, then the session
 					[
-						{header: 'SESSION', flexible: true},
+						{header: 'SESSION', flexible: 2, min: 14},
 						{header: 'STATUS'},
-						{header: 'AGENTS', flexible: true},
+						{header: 'AGENTS', flexible: 1, min: 12},
 						{header: 'CTX', align: 'right'},
 						{header: 'HANDOFFS', align: 'right'},
 						{header: 'IDLE', align: 'right'},
@@ -194,7 +196,7 @@ function renderText(whole: Snapshot, label: string, width: number): string {
 		...(snapshot.metrics.length === 0
 			? ['no system_metrics in the last 24 h']
 			: textTable(
-					[{header: 'METRIC', flexible: true}, {header: 'LABELS', flexible: true}, {header: 'TYPE'}, {header: 'VALUE', align: 'right'}, {header: 'AGE', align: 'right'}],
+					[{header: 'METRIC', flexible: 2, min: 14}, {header: 'LABELS', flexible: 1, min: 10}, {header: 'TYPE'}, {header: 'VALUE', align: 'right'}, {header: 'AGE', align: 'right'}],
 					snapshot.metrics.map(m => [
 						m.name,
 						Object.entries(m.labels)

@@ -14,6 +14,7 @@ import {createTheme, ThemeContext} from '../../source/ui/theme.js';
 export const noData: MonitorData = {
 	sessionsPage: async () => ({rows: [], total: 0}),
 	sessionDetail: async () => undefined,
+	sessionPosition: async () => undefined,
 	dormantSessions: async () => [],
 	performanceTable: async () => [],
 	latencySeries: async ({window}) => ({window, startsAt: new Date(), endsAt: new Date(), bucketMs: 60_000, operations: []}),
