@@ -26,7 +26,7 @@ describe('Sessions at 80 columns', () => {
 });
 
 describe('the session detail at 80x24', () => {
-	it('shows the created and last activity timestamps whole', async () => {
+	it('shows the id and the created and last activity timestamps whole', async () => {
 		const created = new Date(now - 3 * 3600_000);
 		const active = new Date(now - 90_000);
 		const detail: SessionDetail = {
@@ -48,10 +48,11 @@ describe('the session detail at 80x24', () => {
 		const text = await ui.waitForText('Lifecycle');
 		expect(text).toMatch(new RegExp(`created +${dateTime(created)} \\(3h ago\\)`));
 		expect(text).toMatch(new RegExp(`last activity +${dateTime(active)} \\(1m ago\\)`));
+		expect(text).toMatch(new RegExp(`id +${detail.id}`));
 		for (const line of text.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
 	});
 
-	it('puts the two side by side where they fit (120 columns)', async () => {
+	it('keeps them in the two columns where they fit (120 columns)', async () => {
 		const detail: SessionDetail = {
 			...sessionRow(7),
 			metadata: {},
@@ -69,7 +70,9 @@ describe('the session detail at 80x24', () => {
 		await ui.waitForText('session-7');
 		await ui.press(keys.enter);
 		const text = await ui.waitForText('Lifecycle');
-		expect(text.split('\n').some(line => /created +\S+ \S+ \(1h ago\) +last activity +\S+ \S+ \(1m ago\)/.test(line))).toBe(true);
+		expect(text.split('\n').some(line => /^created +\S+ \S+ \(1h ago\) +archive due +-/.test(line))).toBe(true);
+		expect(text.split('\n').some(line => /^last activity +\S+ \S+ \(1m ago\) +purge due +-/.test(line))).toBe(true);
+		expect(text).toMatch(new RegExp(`^id +${detail.id} +handoffs`, 'm'));
 	});
 });
 

@@ -23,11 +23,12 @@ function Field(props: {label: string; value: string; width: number}) {
 	);
 }
 
-/** The two timestamps, longer than a half-width field holds at 80 columns: a row of their own when they do not fit side by side. */
-function times(detail: SessionDetail, now: number): Array<[string, string]> {
+/** The id and the two timestamps, longer than a half-width field holds at 80 columns: rows of their own where they do not fit in the two columns. */
+function longFields(detail: SessionDetail, now: number): Array<[string, string]> {
 	// the idle time as the view measures it when last_activity_at is not set (a session older than the column)
 	const idle = detail.lastActivityAt ? ago(detail.lastActivityAt, now) : `${hours(detail.hoursSinceActivity)} idle`;
 	return [
+		['id', detail.id],
 		['created', `${dateTime(detail.createdAt)} (${ago(detail.createdAt, now)})`],
 		['last activity', `${dateTime(detail.lastActivityAt)} (${idle})`],
 	];
@@ -42,7 +43,6 @@ function fields(detail: SessionDetail, now: number): Array<[string, string]> {
 	const archived = detail.archivedAt !== null;
 	return [
 		['key', detail.sessionKey],
-		['id', detail.id],
 		['agents', detail.agentTo ? `${detail.agentFrom} → ${detail.agentTo}` : detail.agentFrom],
 		['state', sessionState(detail)],
 		['status', detail.status],
@@ -87,10 +87,12 @@ export function SessionDetailView(props: ScreenProps & {id: string; onClose(): v
 	}
 
 	const half = Math.floor(props.width / 2);
-	const list = fields(session, now);
-	const stamps = times(session, now);
-	const stampsSideBySide = stamps.every(([, value]) => value.length <= props.width - half - fieldGap - labelWidth);
-	const fieldRows = Math.ceil(list.length / 2) + (stampsSideBySide ? 1 : stamps.length);
+	const long = longFields(session, now);
+	const longFit = long.every(([, value]) => value.length <= props.width - half - fieldGap - labelWidth);
+	// where they fit, in the two columns as the rest (the id after the key, the times after the policy)
+	const short = fields(session, now);
+	const list = longFit ? [short[0]!, long[0]!, ...short.slice(1, 5), ...long.slice(1), ...short.slice(5)] : short;
+	const fieldRows = Math.ceil(list.length / 2) + (longFit ? 0 : long.length);
 	const rest = Math.max(0, props.height - 1 - fieldRows - 2);
 	const logRows = Math.min(session.recentPerformance.length, Math.floor(rest / 3));
 	const timelineRows = Math.max(0, rest - logRows);
@@ -112,14 +114,7 @@ export function SessionDetailView(props: ScreenProps & {id: string; onClose(): v
 					))}
 				</Box>
 			</Box>
-			{stampsSideBySide ? (
-				<Box>
-					<Field label={stamps[0]![0]} value={stamps[0]![1]} width={half} />
-					<Field label={stamps[1]![0]} value={stamps[1]![1]} width={props.width - half} />
-				</Box>
-			) : (
-				stamps.map(([label, value]) => <Field key={label} label={label} value={value} width={props.width} />)
-			)}
+			{longFit ? null : long.map(([label, value]) => <Field key={label} label={label} value={value} width={props.width} />)}
 			<Text bold wrap="truncate">
 				Lifecycle ({session.timeline.length} recent, newest first)
 			</Text>
