@@ -14,6 +14,7 @@ const help = `
     (none)        The interactive monitor (a snapshot when stdout is not a terminal):
                   --interval S (default 2, at least 0.5), --write allows archive,
                   reactivate, sweep and migrate from the UI, --no-color, --threshold %,
+                  --no-bell (no terminal bell when an alarm starts),
                   --window 1h|6h|24h, --screen events|sessions|dormant|performance|metrics|schema|storage,
                   --since 10m|ISO time (Live events from then; else the newest events, then live),
                   --storage-limit 100GB (the Storage screen's days left)
@@ -62,6 +63,7 @@ const flags = {
 	write: {type: 'boolean'},
 	interval: {type: 'number'},
 	color: {type: 'boolean', default: true},
+	bell: {type: 'boolean', default: true},
 	since: {type: 'string'},
 	backup: {type: 'string'},
 	backupDir: {type: 'string'},

@@ -15,7 +15,8 @@ const monitor = `
     --interval S        Refresh every S seconds (default 2, at least 0.5)
     --write             Allow archive, reactivate, sweep and migrate from the UI (each asks y/n)
     --no-color          No colours (also NO_COLOR)
-    --threshold %       Success rate under which an operation is marked (default 95)
+    --threshold %       Success rate under which an operation is marked and raises the alarm (default 95)
+    --no-bell           No terminal bell when an alarm starts (the title bar still turns red)
     --window W          Chart window: 1h, 6h or 24h (default 1h)
     --screen NAME       First screen: events, sessions, dormant, performance, metrics, schema, storage (or 1-7)
     --since T           Live events from T (10m, 2h, 1d or an ISO time); else the newest events, then live
@@ -62,7 +63,8 @@ export const commandUsage: Record<string, string> = {
     --duration S        Stop after S seconds (default: until you quit)
     --keep              Keep the embedded database's directory
     --interval S        The monitor's refresh (default 2)
-    --no-color          No colours`,
+    --no-color          No colours
+    --no-bell           No terminal bell when an alarm starts`,
 	simulate: `
   Usage
     $ handoff-top simulate --dsn URL [--rate N] [--duration S]

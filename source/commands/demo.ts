@@ -139,7 +139,7 @@ async function setUpDatabase(dsn: string): Promise<void> {
 export async function run({args, flags}: CommandInput): Promise<number> {
 	if (args.length > 0) throw new CliError(`demo takes no arguments (got '${args.join(' ')}')`, exitCodes.usage);
 	const options = parseSimulatorFlags(flags);
-	const monitorInput = {color: options.color, ...(options.interval === undefined ? {} : {interval: options.interval})};
+	const monitorInput = {color: options.color, bell: flags['bell'] !== false, ...(options.interval === undefined ? {} : {interval: options.interval})};
 	parseMonitorOptions(monitorInput); // a bad --interval fails before anything starts
 	// The monitor needs a terminal for its screen and its keys; without one the demo prints a snapshot.
 	const interactive = process.stdout.isTTY === true && process.stdin.isTTY === true;

@@ -40,6 +40,7 @@ export async function run({args, flags}: CommandInput): Promise<number> {
 		interval: flags['interval'],
 		write: flags['write'],
 		color: flags['color'],
+		bell: flags['bell'],
 		threshold: flags['threshold'],
 		storageLimit: flags['storageLimit'],
 		window: flags['window'],

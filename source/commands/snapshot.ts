@@ -11,6 +11,7 @@ import {CliError, exitCodes} from '../exitCodes.js';
 import {agents, eventJson, eventSummary, eventSymbol} from '../feed/eventText.js';
 import type {ChartWindow} from '../queries/common.js';
 import {dormantSessions} from '../queries/dormant.js';
+import {type DatabaseHealth, type FeedLag, feedLagNow, HealthTracker, healthText} from '../queries/health.js';
 import {eventCounts, recentEvents} from '../queries/events.js';
 import {metricsLatest} from '../queries/metrics.js';
 import {latencySeries, performanceTable} from '../queries/performance.js';
@@ -42,12 +43,20 @@ const serverRow = z.object({now: z.date(), server_version: z.string(), database:
 /** Everything the panels show, as data (also the --json document). */
 type CollectOptions = {threshold: number; window: ChartWindow; limit: number; points?: number; storageLimit?: number | undefined};
 
+/** The health line's transaction rate is measured over the snapshot's own run, at least this long. */
+export const healthSampleMs = 1000;
+
 export async function collectSnapshot(client: pg.ClientBase, options: CollectOptions) {
+	const tracker = new HealthTracker();
+	const first = await tracker.next(client);
 	const server = serverRow.parse((await client.query(sqlText('queries/server_clock'))).rows[0]);
 	const schema = await schemaState(client);
-	if (schema.state === 'missing' || schema.state === 'outdated') return {server, schema, panels: undefined};
-	const sessions = await sessionsPage(client, {sort: 'last_activity', limit: options.limit, offset: 0});
-	return {server, schema, panels: await collectPanels(client, options, sessions)};
+	const current = schema.state !== 'missing' && schema.state !== 'outdated';
+	const panels = current ? await collectPanels(client, options, await sessionsPage(client, {sort: 'last_activity', limit: options.limit, offset: 0})) : undefined;
+	const wait = first.measuredAt.getTime() + healthSampleMs - Date.now();
+	if (wait > 0) await new Promise(resolve => setTimeout(resolve, wait));
+	const health = {...(await tracker.next(client)), feedLag: current ? await feedLagNow(client) : undefined};
+	return {server, schema, health, panels};
 }
 
 async function collectPanels(
@@ -86,6 +95,7 @@ function renderText(whole: Snapshot, label: string, width: number): string {
 		`handoff-top snapshot · ${server.now.toISOString().replace(/\.\d+Z$/, 'Z')}`,
 		inert(`${label} · PostgreSQL ${server.server_version.split(' ')[0]}`).slice(0, width),
 	);
+	panel('Database', [healthText(whole.health, whole.health.feedLag, width)]);
 	panel('Schema', [schemaLine(schema)]);
 	const snapshot: Panels | undefined = whole.panels;
 	// Values are inert where they are measured (textTable, the lines above); the whole text once more, as a backstop.
@@ -100,7 +110,8 @@ function renderText(whole: Snapshot, label: string, width: number): string {
 		...(snapshot.events.length === 0
 			? ['no lifecycle events yet']
 			: textTable(
-					[{header: 'AGO', align: 'right'}, {header: 'EVENT'}, {header: 'SESSION', flexible: true}, {header: 'AGENTS', flexible: true}, {header: 'DETAIL', flexible: true}],
+					// cut as the monitor's Live events: details first, then agents, then the session
+					[{header: 'AGO', align: 'right'}, {header: 'EVENT'}, {header: 'SESSION', flexible: 3, min: 12}, {header: 'AGENTS', flexible: 2, min: 10}, {header: 'DETAIL', flexible: 1, min: 10}],
 					snapshot.events.map(e => [duration(now - e.createdAt.getTime()), `${eventSymbol(e.eventType)} ${e.eventType}`, e.sessionKey ?? e.sessionId, agents(e), eventSummary(e)]),
 					width,
 				)),
@@ -111,10 +122,11 @@ function renderText(whole: Snapshot, label: string, width: number): string {
 		...(rows.length === 0
 			? ['no sessions']
 			: textTable(
+					// cut as the monitor's Sessions: agents first, then the session
 					[
-						{header: 'SESSION', flexible: true},
+						{header: 'SESSION', flexible: 2, min: 14},
 						{header: 'STATUS'},
-						{header: 'AGENTS', flexible: true},
+						{header: 'AGENTS', flexible: 1, min: 12},
 						{header: 'CTX', align: 'right'},
 						{header: 'HANDOFFS', align: 'right'},
 						{header: 'IDLE', align: 'right'},
@@ -184,7 +196,7 @@ function renderText(whole: Snapshot, label: string, width: number): string {
 		...(snapshot.metrics.length === 0
 			? ['no system_metrics in the last 24 h']
 			: textTable(
-					[{header: 'METRIC', flexible: true}, {header: 'LABELS', flexible: true}, {header: 'TYPE'}, {header: 'VALUE', align: 'right'}, {header: 'AGE', align: 'right'}],
+					[{header: 'METRIC', flexible: 2, min: 14}, {header: 'LABELS', flexible: 1, min: 10}, {header: 'TYPE'}, {header: 'VALUE', align: 'right'}, {header: 'AGE', align: 'right'}],
 					snapshot.metrics.map(m => [
 						m.name,
 						Object.entries(m.labels)
@@ -266,6 +278,12 @@ export function snakeKeys(value: unknown): unknown {
 	);
 }
 
+/** The health line as data: the feed's lag in ms (null: not readable, or no feed without the schema). */
+function healthDocument(health: DatabaseHealth & {feedLag: FeedLag | undefined}) {
+	const {feedLag, ...rest} = health;
+	return {...rest, feedLagMs: typeof feedLag === 'number' ? feedLag : null, feedHeldBack: feedLag === undefined ? null : feedLag !== 0};
+}
+
 function toJson(snapshot: Snapshot, label: string): unknown {
 	return snakeKeys(jsonDocument(snapshot, label));
 }
@@ -275,6 +293,7 @@ function jsonDocument(snapshot: Snapshot, label: string): Record<string, unknown
 		generated_at: snapshot.server.now.toISOString(),
 		connection: {label, database: snapshot.server.database, server_version: snapshot.server.server_version},
 		schema: snapshot.schema,
+		health: healthDocument(snapshot.health),
 	};
 	const panels = snapshot.panels;
 	if (panels) {

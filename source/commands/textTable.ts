@@ -8,8 +8,10 @@ import {age} from '../ui/format.js';
 export type Column = {
 	header: string;
 	align?: 'left' | 'right';
-	/** May be cut to fit: a number orders the cuts (lowest first, down to 6 characters before the next); true is 1. */
+	/** May be cut to fit: a number orders the cuts (lowest first, down to `min` before the next); true is 1. */
 	flexible?: boolean | number;
+	/** The narrowest a cut leaves it (default 6): the monitor's column width. */
+	min?: number;
 };
 
 function truncate(text: string, width: number): string {
@@ -23,16 +25,19 @@ export function textTable(columns: Column[], given: string[][], maxWidth = 80): 
 	const widths = columns.map((column, i) => Math.max(column.header.length, ...rows.map(row => (row[i] ?? '').length)));
 	const gap = 2;
 	let total = widths.reduce((sum, w) => sum + w, 0) + gap * (columns.length - 1);
-	// Cut flexible columns in their order (the same order: widest first), down to 6 characters each.
+	// Cut flexible columns in their order (the monitor's, source/ui/components/Table.tsx; the same order: widest first),
+	// each down to its floor before the next; then, if the row still does not fit, below the floors down to 6, in the same order.
 	const order = columns
 		.map((column, i) => ({i, rank: column.flexible === true ? 1 : typeof column.flexible === 'number' ? column.flexible : undefined}))
 		.filter((c): c is {i: number; rank: number} => c.rank !== undefined)
 		.sort((a, b) => a.rank - b.rank || widths[b.i]! - widths[a.i]!);
-	for (const {i} of order) {
-		if (total <= maxWidth) break;
-		const cut = Math.max(0, Math.min(total - maxWidth, widths[i]! - 6));
-		widths[i]! -= cut;
-		total -= cut;
+	for (const floor of [(i: number) => columns[i]!.min ?? 6, () => 6]) {
+		for (const {i} of order) {
+			if (total <= maxWidth) break;
+			const cut = Math.max(0, Math.min(total - maxWidth, widths[i]! - Math.max(6, floor(i))));
+			widths[i]! -= cut;
+			total -= cut;
+		}
 	}
 
 	const line = (cells: string[]) =>

@@ -157,7 +157,8 @@ export const lifecycleEventRow = z
 	);
 
 const startRow = z.object({xmin: z.string(), snapshot: z.string(), since_xid: z.string().nullable()});
-const lagRow = z.object({xmin: z.string(), waiting: z.boolean(), xact_age_ms: z.coerce.number().nullable()});
+/** A row of sql/queries/lifecycle_feed_lag.sql (snapshot reads it once too). */
+export const lagRow = z.object({xmin: z.string(), waiting: z.boolean(), xact_age_ms: z.coerce.number().nullable()});
 const serverRow = z.object({in_recovery: z.boolean(), next_xid: z.string()});
 const systemRow = z.object({system_identifier: z.string()});
 

@@ -11,6 +11,7 @@
 // (previous_state a boolean on dormant/reactivated, final_status and
 // archived_at on archived, previous_status on its application rows).
 import {inert} from '../text/inert.js';
+import {hours} from '../ui/format.js';
 import {isSpecEventType, type LifecycleEvent, type SpecEventType} from './eventFeed.js';
 
 export const eventSymbols: Record<SpecEventType, string> = {
@@ -55,6 +56,13 @@ function archivedFrom(d: Record<string, unknown>): string | undefined {
 	return text(d['previous_state']) ?? (d['previous_state'] === true ? 'dormant' : undefined) ?? text(d['final_status']) ?? text(d['previous_status']);
 }
 
+/** 'idle 3h 30m' in the one human duration (a value that is not a number as it came). */
+function idleFor(inactiveHours: string | undefined): string | undefined {
+	if (inactiveHours === undefined) return undefined;
+	const value = Number(inactiveHours);
+	return Number.isFinite(value) && inactiveHours.trim() !== '' ? `idle ${hours(value)}` : `idle=${inactiveHours}`;
+}
+
 /** What a person wants to know from event_data, by event type (inert text). */
 export function eventSummary(event: Pick<LifecycleEvent, 'eventType' | 'eventData'>): string {
 	const d = event.eventData;
@@ -76,7 +84,7 @@ export function eventSummary(event: Pick<LifecycleEvent, 'eventType' | 'eventDat
 			add(`${scalar(d['old_status']) ?? scalar(d['previous_status']) ?? '?'}→${scalar(d['new_status']) ?? 'expired'}`);
 			break;
 		case 'dormant':
-			add(scalar(d['inactive_hours']) && `idle ${scalar(d['inactive_hours'])} h`);
+			add(idleFor(scalar(d['inactive_hours'])));
 			break;
 		case 'reactivated':
 			add(scalar(d['status']) && `status=${scalar(d['status'])}`);

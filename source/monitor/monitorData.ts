@@ -3,15 +3,18 @@
 // the UI never sees SQL or a client.
 import type {MonitorDatabase} from './monitorDatabase.js';
 import * as queries from '../queries/index.js';
-import type {SessionsPageParams} from '../queries/sessions.js';
+import type {SessionSort, SessionsPageParams} from '../queries/sessions.js';
 import type {ChartWindow} from '../queries/common.js';
 import {validateDatabase} from '../db/validation/validate.js';
 import {storagePanel} from '../queries/storage.js';
+import {HealthTracker} from '../queries/health.js';
 
 export function createMonitorData(db: MonitorDatabase) {
 	const counts = new queries.EventCountsTracker();
+	const health = new HealthTracker();
 	return {
 		sessionsPage: async (params: SessionsPageParams) => db.run(async client => queries.sessionsPage(client, params)),
+		sessionPosition: async (params: {id: string; sort: SessionSort; status?: string | undefined}) => db.run(async client => queries.sessionPosition(client, params)),
 		sessionDetail: async (id: string) => db.run(async client => queries.sessionDetail(client, id, {timelineLimit: 50, logLimit: 10})),
 		dormantSessions: async (params: {limit: number}) => db.run(async client => queries.dormantSessions(client, params)),
 		performanceTable: async (params: {threshold: number}) => db.run(async client => queries.performanceTable(client, params)),
@@ -23,6 +26,12 @@ export function createMonitorData(db: MonitorDatabase) {
 		eventCounts: async (params: {sinceMinutes: number}) =>
 			db.run(async client => counts.next(client, params)).catch((error: unknown) => {
 				counts.reset();
+				throw error;
+			}),
+		// transactions per second between this read and the previous one; after a failure from scratch
+		databaseHealth: async () =>
+			db.run(async client => health.next(client)).catch((error: unknown) => {
+				health.reset();
 				throw error;
 			}),
 		schemaState: async () => db.run(async client => queries.schemaState(client)),

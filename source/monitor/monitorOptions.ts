@@ -28,6 +28,8 @@ const monitorOptionsSchema = z.object({
 		.default(2),
 	write: z.boolean().default(false),
 	color: z.boolean().default(true),
+	/** --no-bell: no terminal bell when an alarm starts. */
+	bell: z.boolean().default(true),
 	threshold: thresholdFlag,
 	window: windowFlag,
 	/** Live events from this time on (else the newest screenful before start, then live). */

@@ -2,6 +2,7 @@
 //   sessionsPage(client, {sort, status?, limit, offset}) → {rows: SessionRow[], total, totalCapped?}
 // total counts at most sessionCountCap (100 000) rows; totalCapped: true says there are more.
 //   sessionDetail(client, sessionId, {timelineLimit?, logLimit?}) → SessionDetail | undefined
+//   sessionPosition(client, {id, sort, status?}) → index in the list | undefined (the selection follows a session across pages)
 // status: undefined (all), 'dormant', 'archived', or a sessions.status value.
 import type pg from 'pg';
 import {z} from 'zod';
@@ -171,4 +172,11 @@ export async function sessionDetail(
 		timeline: timeline.rows.map(row => timelineRow.parse(row)),
 		recentPerformance: logs.rows.map(row => performanceLogRow.parse(row)),
 	};
+}
+
+/** Where a session is in the Sessions list's order under a status filter (its index from 0), or undefined when it does not match (or is gone). */
+export async function sessionPosition(client: pg.ClientBase, params: {id: string; sort: SessionSort; status?: string | undefined}): Promise<number | undefined> {
+	const p = z.strictObject({id: z.uuid(), sort: z.enum(sessionSorts), status: z.string().min(1).max(50).optional()}).parse(params);
+	const {rows} = await client.query(sqlText(`queries/session_position_${p.sort}`), [p.status ?? null, p.id]);
+	return rows.length === 0 ? undefined : z.coerce.number().parse(rows[0]?.position);
 }

@@ -8,12 +8,15 @@ import type {ActionRequest} from '../monitor/actions.js';
 import {findScreen, screenNames, type ChartWindow, type ScreenName} from '../monitor/monitorOptions.js';
 import {headerEventMinutes} from '../queries/events.js';
 import {Footer, type FooterContent} from './components/Footer.js';
+import {HealthLine} from './components/HealthLine.js';
 import {Help} from './components/Help.js';
 import {RatesBar} from './components/RatesBar.js';
 import {StatusLine} from './components/StatusLine.js';
 import {TitleBar} from './components/TitleBar.js';
 import {minimumSize, TooSmall} from './components/TooSmall.js';
 import {type Ui, UiContext, useConnectionStatus, useServices} from './context.js';
+import {feedLagOf} from '../queries/health.js';
+import {useAlarm} from './hooks/useAlarm.js';
 import {useEventBuffer} from './hooks/useEventBuffer.js';
 import {createKeyRouter, KeyRouterContext, useKeymap, useRawInput} from './hooks/useKeymap.js';
 import {usePoll} from './hooks/usePoll.js';
@@ -35,6 +38,8 @@ export type AppProps = {
 	write: boolean;
 	threshold: number;
 	window: ChartWindow;
+	/** The terminal bell at an alarm's onset (--no-bell: false). */
+	bell?: boolean;
 	/** --storage-limit in bytes, for the Storage screen. */
 	storageLimit?: number | undefined;
 	/** The first connection's verdict on the schema; when not current the monitor moves to the Schema screen and says why. */
@@ -50,8 +55,8 @@ type Modal =
 	| {kind: 'confirm'; question: string; onYes(): void}
 	| undefined;
 
-/** Header lines above the screen and the footer line below it. */
-const chrome = 4;
+/** Header lines above the screen (title, rates, health, status) and the footer line below it. */
+const chrome = 5;
 
 export function App(props: AppProps) {
 	const {exit} = useApp();
@@ -75,6 +80,8 @@ export function App(props: AppProps) {
 	const memory = useRef(new Map<string, unknown>()).current;
 	const counts = usePoll(async () => services.data.eventCounts({sinceMinutes: headerEventMinutes}), 'counts', Math.max(intervalMs, 2000));
 	const tooSmall = columns < minimumSize.columns || rows < minimumSize.rows;
+	const feedLag = feedLagOf(status.feed);
+	const alarm = useAlarm({threshold: props.threshold, feedLagMs: typeof feedLag === 'number' ? feedLag : undefined, intervalMs, bell: props.bell ?? true});
 
 	useEffect(() => {
 		if (!message) return;
@@ -272,9 +279,10 @@ export function App(props: AppProps) {
 		<KeyRouterContext.Provider value={router}>
 			<UiContext.Provider value={ui}>
 				<Box flexDirection="column" width={columns} height={rows - 1} overflow="hidden">
-					<TitleBar screen={screen} intervalMs={intervalMs} write={props.write} width={columns} />
+					<TitleBar screen={screen} intervalMs={intervalMs} write={props.write} width={columns} alarm={alarm !== undefined} />
 					<RatesBar counts={counts.data} stale={counts.error !== undefined && counts.data !== undefined} width={columns} />
-					<StatusLine status={status} width={columns} schemaCurrent={schemaCurrent} />
+					<HealthLine width={columns} intervalMs={intervalMs} feedLag={feedLag} />
+					<StatusLine status={status} width={columns} schemaCurrent={schemaCurrent} alarm={alarm} />
 					<Box flexDirection="column" height={bodyHeight} overflow="hidden">
 						{modal?.kind === 'help' ? (
 							<Help scopes={[...screenScopes[screen], ...(screen === 'sessions' && memory.get('sessions.detail') ? [] : (['list'] as Scope[]))]} width={columns} height={bodyHeight} />

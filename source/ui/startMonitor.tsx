@@ -118,6 +118,7 @@ export async function startMonitor(
 					intervalMs={Math.round(options.interval * 1000)}
 					write={options.write}
 					threshold={options.threshold}
+					bell={options.bell}
 					window={options.window}
 					storageLimit={options.storageLimit}
 					{...(schema ? {schema} : {})}

@@ -50,23 +50,25 @@ describe('snapshot', () => {
 		const column = (line: string | undefined, text: string) => [...(line ?? '')].join('').indexOf(text);
 		// live events: the hostile rows, the plain rows after them intact, the columns in place
 		const title = lines.find(line => line.includes('+ created  evil-'))!;
-		expect(title).toMatch(/^ +\d+s {2}\+ created {2}evil-… {2}clear␛\[2J␛\[H→␛\[31mred␛\[0m {2}status=c1�2J policy=standard$/);
-		expect(after('+ created  evil-')).toMatch(/^ +\d+s {2}\+ created {2}plain… {2}claude→gpt {17}status=active policy=standard$/);
-		expect(lines.find(line => line.includes('+ created  cut-'))).toMatch(/^ +\d+s {2}\+ created {2}cut-x… {2}clear␛\[2J␛\[H→gpt {11}status=active policy=standard$/);
-		expect(after('+ created  cut-')).toMatch(/^ +\d+s {2}\+ created {2}plain… {2}claude→gpt {17}status=active policy=standard$/);
+		// (cut as the monitor cuts Live events: the details first, then the agents, each down to its column's floor, then the session)
+		expect(title).toMatch(/^ +\d+s {2}\+ created {2}evil-␛\]0;pwned␇ +clear␛\[2J… {2}status=c1…$/);
+		expect(after('+ created  evil-')).toMatch(/^ +\d+s {2}\+ created {2}plain-after-title +claude→gpt {2}status=ac…$/);
+		expect(lines.find(line => line.includes('+ created  cut-'))).toMatch(/^ +\d+s {2}\+ created {2}cut-x+␛\]0;pwned␇ +clear␛\[2J… {2}status=ac…$/);
+		expect(after('+ created  cut-')).toMatch(/^ +\d+s {2}\+ created {2}plain-after-cut +claude→gpt {2}status=ac…$/);
 		expect(column(title, 'status=')).toBe(column(lines.find(line => line.startsWith('AGO')), 'DETAIL'));
 		// sessions: the hostile status, the columns after it in place
 		const sessionsHeader = lines.find(line => line.startsWith('SESSI') && line.includes('STATUS'));
-		const evil = lines.find(line => line.startsWith('evil-…'));
-		expect(evil).toMatch(/^evil-… +c1�2J +clear␛\[2J␛\[H→␛\[31mred␛… +0 +0 +0s +created$/);
-		expect(after(evil!)).toMatch(/^plain… +active +claude→gpt +0 +0 +0s +created$/);
+		// (cut as the monitor cuts Sessions: the agents first, then the session key)
+		const evil = lines.find(line => line.startsWith('evil-␛]0;pwned␇ '));
+		expect(evil).toMatch(/^evil-␛\]0;pwned␇ +c1�2J +clear␛\[2J␛\[… +0 +0 +0s +created$/);
+		expect(after(evil!)).toMatch(/^plain-after-title +active +claude→gpt +0 +0 +0s +created$/);
 		expect(column(evil, 'c1�2J')).toBe(column(sessionsHeader, 'STATUS'));
 		expect(column(evil, 'clear')).toBe(column(sessionsHeader, 'AGENTS'));
 		expect(column(evil, 'created')).toBe(column(sessionsHeader, 'LAST EVENT'));
-		expect(stdout).toMatch(/^forge… +active +claude→gpt +0 +0 +0s +created$/m);
+		expect(stdout).toMatch(/^forged␊2026-01-0… +active +claude→gpt +0 +0 +0s +created$/m);
 		// dormant: the hostile policy (a column that is never cut), the next row intact
 		expect(stdout).toMatch(/^�gnp\.exe-bidi +dormant +pol␛\[2J +0s +- +never$/m);
-		expect(after('�gnp.exe-bidi  ')).toMatch(/^plain-after-cut +active +standard +0s +dormant +in \dh( \d+m)?$/);
+		expect(lines[lines.findIndex(line => /^�gnp\.exe-bidi +dormant /.test(line)) + 1]).toMatch(/^plain-after-cut +active +standard +0s +dormant +in \dh( \d+m)?$/);
 		// performance, latency, metrics
 		expect(stdout).toMatch(/^ {3}op-a-␛]0;pwned␇ +6 +100\.0 /m);
 		expect(after('   op-a-␛]0;pwned␇ ')).toMatch(/^! {2}op-b-after +6 +83\.3 +13\.0 /);
@@ -118,7 +120,7 @@ describe('tail', () => {
 		expect(lines.find(l => l.includes('forged'))).toContain(`  ${shown.newline}  claude→gpt  `);
 		expect(lines.find(l => l.includes('forged'))).toMatch(/claude→gpt\s+status=active policy=standard$/);
 		expect(lines.find(l => l.includes('cut-'))).toMatch(/ {2}cut-xxxxxxxxxx␛]0;pwned␇\s{2,}clear␛\[2J␛\[H→gpt\s{2,}/);
-		expect(lines.find(l => l.includes('z dormant'))).toMatch(/ {2}�gnp\.exe-bidi\s{2,}claude→␛\[31mred␛\[0m {2}idle 0 h$/);
+		expect(lines.find(l => l.includes('z dormant'))).toMatch(/ {2}�gnp\.exe-bidi\s{2,}claude→␛\[31mred␛\[0m {2}idle 0s$/);
 
 		const events = json.output.stdout.trimEnd().split('\n').map(l => JSON.parse(l) as Record<string, any>);
 		expect(events).toHaveLength(7);

@@ -20,12 +20,14 @@ describe('handoff-top snapshot', () => {
 		if (process.env['SHOW_SNAPSHOT']) console.log(stdout);
 		expect(stderr).toBe('');
 		expect(code).toBe(0);
-		for (const title of ['Schema', 'Live events', 'Sessions (6,', 'Dormant and due next', 'Performance (24 h', 'Latency p95', 'Metrics', 'Storage']) {
+		for (const title of ['Database', 'Schema', 'Live events', 'Sessions (6,', 'Dormant and due next', 'Performance (24 h', 'Latency p95', 'Metrics', 'Storage']) {
 			expect(stdout).toContain(`── ${title}`);
 		}
 
 		for (const line of stdout.split('\n')) expect([...line].length).toBeLessThanOrEqual(80);
 		expect(stdout).toMatch(/^current: schema up to date/m);
+		// the health line, as the monitor's; the rate is measured over the snapshot's own run (a second: on a quiet database 0)
+		expect(stdout).toMatch(/^conn \d+\/\d+ · [\d.]+ tps · xact (none|\d+[smh]( \d+[smh])?) · 0 lock waits · feed lag 0s$/m);
 		expect(stdout).toMatch(/^seed-a\s+active\s+claude→gpt\s+1\s+0\s+10m\s+created$/m);
 		expect(stdout).toMatch(/^!\s+flaky\s+10\s+90\.0\s+/m); // below the 95 % threshold
 		// p95 (fourth number) comes from the latency histogram: within 4.5 % of 95
@@ -69,9 +71,13 @@ describe('handoff-top snapshot', () => {
 		expect(code).toBe(0);
 		const doc = JSON.parse(stdout) as Record<string, any>;
 		expect(Object.keys(doc).sort()).toEqual(
-			['connection', 'dormant', 'event_counts', 'events', 'generated_at', 'latency', 'metrics', 'performance', 'schema', 'sessions', 'storage'].sort(),
+			['connection', 'dormant', 'event_counts', 'events', 'generated_at', 'health', 'latency', 'metrics', 'performance', 'schema', 'sessions', 'storage'].sort(),
 		);
 		expect(doc['schema'].state).toBe('current');
+		expect(doc['health']).toMatchObject({waiting_locks: 0, feed_lag_ms: 0, feed_held_back: false, oldest_xact_readable: true, replication: null});
+		expect(doc['health'].connections).toBeGreaterThanOrEqual(1);
+		expect(doc['health'].max_connections).toBeGreaterThan(doc['health'].connections);
+		expect(doc['health'].tps).toBeGreaterThanOrEqual(0);
 		expect(doc['sessions'].total).toBe(6);
 		expect(doc['sessions'].rows).toHaveLength(3);
 		expect(doc['events']).toHaveLength(3);

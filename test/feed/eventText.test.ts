@@ -56,7 +56,11 @@ describe('event text', () => {
 		expect(eventSummary(event('archived', {previous_state: true}))).toBe('was dormant');
 		// dormant / reactivated: previous_state is a boolean there, never printed as one
 		expect(eventSummary(event('dormant', {previous_state: false}))).toBe('');
-		expect(eventSummary(event('dormant', {previous_state: false, inactive_hours: 3.5, reason: 'sweep'}))).toBe('idle 3.5 h by sweep');
+		expect(eventSummary(event('dormant', {previous_state: false, inactive_hours: 3.5, reason: 'sweep'}))).toBe('idle 3h 30m by sweep');
+		// the one human duration, as everywhere else ('3h', '2h 5m'), not '3 h'
+		expect(eventSummary(event('dormant', {inactive_hours: 3}))).toBe('idle 3h');
+		expect(eventSummary(event('dormant', {inactive_hours: '2.25'}))).toBe('idle 2h 15m');
+		expect(eventSummary(event('dormant', {inactive_hours: 'lots'}))).toBe('idle=lots');
 		expect(eventSummary(event('reactivated', {previous_state: true, status: 'active'}))).toBe('status=active');
 		// expired: the server's own row says previous_status
 		expect(eventSummary(event('expired', {old_status: 'active', new_status: 'expired'}))).toBe('active→expired');

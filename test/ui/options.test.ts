@@ -4,8 +4,8 @@ import {CliError} from '../../source/exitCodes.js';
 import {colorEnabled, findScreen, parseMonitorOptions} from '../../source/monitor/monitorOptions.js';
 
 describe('monitor options', () => {
-	it('defaults: 2 s interval, read-only, colour, 95 % threshold, 1 h window', () => {
-		expect(parseMonitorOptions({})).toEqual({interval: 2, write: false, color: true, threshold: 95, window: '1h', screen: undefined});
+	it('defaults: 2 s interval, read-only, colour, the bell, 95 % threshold, 1 h window', () => {
+		expect(parseMonitorOptions({})).toEqual({interval: 2, write: false, color: true, bell: true, threshold: 95, window: '1h', screen: undefined});
 	});
 
 	it('rejects an interval below 0.5 s, a bad threshold, window or screen with the flag named', () => {

@@ -11,8 +11,8 @@ function retryIn(status: {retryInMs?: number | undefined; at: number}, now: numb
 	return ` — retrying in ${left}s`;
 }
 
-/** One line: is the monitor connected, and how old is what it shows. */
-export function StatusLine(props: {status: ConnectionStatus; width: number; schemaCurrent?: boolean | undefined}) {
+/** One line: is the monitor connected, and how old is what it shows; an alarm first, while connected. */
+export function StatusLine(props: {status: ConnectionStatus; width: number; schemaCurrent?: boolean | undefined; alarm?: string | undefined}) {
 	const theme = useTheme();
 	const {database, feed} = props.status;
 	const down = database.state !== 'connected';
@@ -41,8 +41,19 @@ export function StatusLine(props: {status: ConnectionStatus; width: number; sche
 		text = feed ? `● live${mode}` : props.schemaCurrent === false ? '● connected · event feed off until the schema is current' : '● connected · checking the schema…';
 	}
 
+	// (cut so that the connection state keeps a little room: an operation's name may be long)
+	const room = props.width - 12;
+	const alarm = down || !props.alarm ? undefined : props.alarm.length > room ? `${props.alarm.slice(0, room - 1)}…` : props.alarm;
 	return (
 		<Box width={props.width} height={1} overflow="hidden">
+			{alarm ? (
+				<Box flexShrink={0}>
+					<Text bold color={theme.colour('red')}>
+						{alarm}
+					</Text>
+					<Text> · </Text>
+				</Box>
+			) : null}
 			<Text wrap="truncate" bold={down || feedDown} color={down ? theme.colour('red') : feedDown ? theme.colour('magenta') : undefined}>
 				{text}
 			</Text>

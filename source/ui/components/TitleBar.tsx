@@ -17,15 +17,15 @@ function seconds(ms: number): string {
 	return ms % 1000 === 0 ? `${ms / 1000}s` : `${(ms / 1000).toFixed(1)}s`;
 }
 
-/** Screen tabs, the refresh interval and whether the monitor may write: one line, 80 columns or more. */
-export function TitleBar(props: {screen: ScreenName; intervalMs: number; write: boolean; width: number}) {
+/** Screen tabs, the refresh interval and whether the monitor may write: one line, 80 columns or more. Red during an alarm. */
+export function TitleBar(props: {screen: ScreenName; intervalMs: number; write: boolean; width: number; alarm?: boolean}) {
 	const theme = useTheme();
 	// The full form needs about 104 columns; at 80 the name goes and the tabs close up.
 	const wide = props.width >= 104;
 	// Below 90 columns the seven tabs leave no room for 'every ' and the active tab's padding.
 	const tight = props.width < 90;
 	return (
-		<Box width={props.width} height={1} overflow="hidden">
+		<Box width={props.width} height={1} overflow="hidden" backgroundColor={props.alarm ? theme.colour('red') : undefined}>
 			{wide ? (
 				<Box flexShrink={0}>
 					<Text bold>handoff-top </Text>

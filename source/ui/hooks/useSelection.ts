@@ -1,4 +1,4 @@
-import {useEffect, useRef} from 'react';
+import {useEffect, useRef, useState} from 'react';
 import {useRemembered} from './useRemembered.js';
 
 type Stored = {index: number; id?: string};
@@ -12,15 +12,52 @@ type Stored = {index: number; id?: string};
  *
  * `keys` are the loaded rows' keys; `base` is the index of keys[0] in the whole
  * list (a paged list loads one page); `count` is the whole list's length.
+ * `locate` (a paged list): where the row is now in the whole list, asked when
+ * it has left the loaded page; the selection moves there (and the list loads
+ * that page), as pg_activity and htop follow a process. Only when it is gone
+ * (undefined), or not on the page it was located on, does it fall back.
  */
-export function useSelection(key: string, keys: readonly string[], page: number, options: {base?: number; count?: number} = {}) {
+export function useSelection(
+	key: string,
+	keys: readonly string[],
+	page: number,
+	options: {base?: number; count?: number; locate?: (id: string) => Promise<number | undefined>} = {},
+) {
 	const base = options.base ?? 0;
 	const count = options.count ?? keys.length;
 	const [stored, setStored] = useRemembered<Stored>(key, {index: 0});
 	const clamp = (to: number) => Math.max(0, Math.min(to, count - 1));
 	const found = stored.id === undefined ? -1 : keys.indexOf(stored.id);
+	// The followed row left the loaded rows: being located, unless already found gone.
+	const [lost, setLost] = useState<string | undefined>(undefined);
+	const locating = options.locate !== undefined && found === -1 && stored.id !== undefined && keys.length > 0 && lost !== stored.id;
 	const selected = found === -1 ? clamp(stored.index) : base + found;
-	const selectedId = found === -1 ? keys[selected - base] : stored.id;
+	const selectedId = found === -1 && !locating ? keys[selected - base] : stored.id;
+	const locate = useRef(options.locate);
+	locate.current = options.locate;
+	useEffect(() => {
+		if (found !== -1 && lost !== undefined) setLost(undefined); // followed again: it may be located again
+	}, [found, lost]);
+	const onLoadedPage = (index: number) => index >= base && index < base + keys.length;
+	useEffect(() => {
+		if (!locating || stored.id === undefined) return;
+		const id = stored.id;
+		let cancelled = false;
+		locate.current!(id).then(
+			index => {
+				if (cancelled) return;
+				// gone, or located on the page that is loaded and not there (it moved again, or ties): fall back
+				if (index === undefined || onLoadedPage(index)) setLost(id);
+				else setStored(previous => (previous.id === id ? {index, id} : previous));
+			},
+			() => !cancelled && setLost(id),
+		);
+		return () => {
+			cancelled = true;
+		};
+		// keys: located again after each load while it is not on the page
+		// eslint-disable-next-line react-hooks/exhaustive-deps
+	}, [locating, stored.id, keys]);
 	// Relative moves build on the latest value: several keys may arrive in one read.
 	const latest = useRef({selected, keys, base});
 	latest.current = {selected, keys, base};
@@ -35,13 +72,15 @@ export function useSelection(key: string, keys: readonly string[], page: number,
 	// Remember where the followed row is now, and which row a fallback landed on.
 	// (Not while nothing is loaded: the followed row is not gone, its page is loading.)
 	useEffect(() => {
-		if (keys.length === 0) return;
+		if (keys.length === 0 || locating) return;
 		if (stored.index !== selected || stored.id !== selectedId) setStored({index: selected, ...(selectedId === undefined ? {} : {id: selectedId})});
-	}, [keys.length, selected, selectedId, stored.index, stored.id, setStored]);
+	}, [keys.length, locating, selected, selectedId, stored.index, stored.id, setStored]);
 	return {
 		selected,
 		/** The selected row's key (undefined while its page loads). */
 		selectedId,
+		/** The followed row left the loaded page and is being looked for: no row of this page is it. */
+		locating,
 		setSelected: (to: number) => moveTo(() => to),
 		/** Back to the first page, still following the selected row if it is there (after a filter changed). */
 		restart: () => setStored(previous => ({...previous, index: 0})),

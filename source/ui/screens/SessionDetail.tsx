@@ -14,27 +14,39 @@ import type {ScreenProps} from './types.js';
 
 function Field(props: {label: string; value: string; width: number}) {
 	return (
-		<Box width={props.width} paddingRight={2}>
+		<Box width={props.width} paddingRight={fieldGap}>
 			<Text wrap="truncate">
-				<Text dimColor>{props.label.padEnd(14)}</Text>
+				<Text dimColor>{props.label.padEnd(labelWidth)}</Text>
 				{props.value}
 			</Text>
 		</Box>
 	);
 }
 
+/** The id and the two timestamps, longer than a half-width field holds at 80 columns: rows of their own where they do not fit in the two columns. */
+function longFields(detail: SessionDetail, now: number): Array<[string, string]> {
+	// the idle time as the view measures it when last_activity_at is not set (a session older than the column)
+	const idle = detail.lastActivityAt ? ago(detail.lastActivityAt, now) : `${hours(detail.hoursSinceActivity)} idle`;
+	return [
+		['id', detail.id],
+		['created', `${dateTime(detail.createdAt)} (${ago(detail.createdAt, now)})`],
+		['last activity', `${dateTime(detail.lastActivityAt)} (${idle})`],
+	];
+}
+
+/** Label column of a field, and the space after a field. */
+const labelWidth = 14;
+const fieldGap = 2;
+
 function fields(detail: SessionDetail, now: number): Array<[string, string]> {
 	// an archived session expires and goes dormant no more: only its purge is ahead
 	const archived = detail.archivedAt !== null;
 	return [
 		['key', detail.sessionKey],
-		['id', detail.id],
 		['agents', detail.agentTo ? `${detail.agentFrom} → ${detail.agentTo}` : detail.agentFrom],
 		['state', sessionState(detail)],
 		['status', detail.status],
 		['policy', detail.retentionPolicy],
-		['created', `${dateTime(detail.createdAt)} (${ago(detail.createdAt, now)})`],
-		['last activity', `${dateTime(detail.lastActivityAt)} (${ago(detail.lastActivityAt, now)}, ${hours(detail.hoursSinceActivity)} idle)`],
 		['context', `${count(detail.contextCount)} entries`],
 		['handoffs', `${count(detail.handoffCount)} (${count(detail.pendingHandoffs)} pending)`],
 		['snapshots', count(detail.snapshotCount)],
@@ -75,8 +87,12 @@ export function SessionDetailView(props: ScreenProps & {id: string; onClose(): v
 	}
 
 	const half = Math.floor(props.width / 2);
-	const list = fields(session, now);
-	const fieldRows = Math.ceil(list.length / 2);
+	const long = longFields(session, now);
+	const longFit = long.every(([, value]) => value.length <= props.width - half - fieldGap - labelWidth);
+	// where they fit, in the two columns as the rest (the id after the key, the times after the policy)
+	const short = fields(session, now);
+	const list = longFit ? [short[0]!, long[0]!, ...short.slice(1, 5), ...long.slice(1), ...short.slice(5)] : short;
+	const fieldRows = Math.ceil(list.length / 2) + (longFit ? 0 : long.length);
 	const rest = Math.max(0, props.height - 1 - fieldRows - 2);
 	const logRows = Math.min(session.recentPerformance.length, Math.floor(rest / 3));
 	const timelineRows = Math.max(0, rest - logRows);
@@ -88,16 +104,17 @@ export function SessionDetailView(props: ScreenProps & {id: string; onClose(): v
 			</Text>
 			<Box>
 				<Box flexDirection="column" width={half}>
-					{list.slice(0, fieldRows).map(([label, value]) => (
+					{list.slice(0, Math.ceil(list.length / 2)).map(([label, value]) => (
 						<Field key={label} label={label} value={value} width={half} />
 					))}
 				</Box>
 				<Box flexDirection="column" width={props.width - half}>
-					{list.slice(fieldRows).map(([label, value]) => (
+					{list.slice(Math.ceil(list.length / 2)).map(([label, value]) => (
 						<Field key={label} label={label} value={value} width={props.width - half} />
 					))}
 				</Box>
 			</Box>
+			{longFit ? null : long.map(([label, value]) => <Field key={label} label={label} value={value} width={props.width} />)}
 			<Text bold wrap="truncate">
 				Lifecycle ({session.timeline.length} recent, newest first)
 			</Text>

@@ -3,7 +3,7 @@ import {Text} from '../components/Text.js';
 import {sessionSorts, type SessionRow, type SessionSort} from '../../queries/sessions.js';
 import {type Cell, type Column, Table} from '../components/Table.js';
 import {useServices, useUi} from '../context.js';
-import {ago, count, hours, plural} from '../format.js';
+import {age, ago, count, hours, plural} from '../format.js';
 import {useNow} from '../hooks/useInterval.js';
 import {useKeymap} from '../hooks/useKeymap.js';
 import {usePoll} from '../hooks/usePoll.js';
@@ -27,11 +27,12 @@ const columns: Column[] = [
 	{header: 'session', width: 14, grow: true, cut: 2},
 	{header: 'agents', width: 12, cut: 1},
 	{header: 'status', width: 8, cut: 3},
+	// since the last activity (one column: an 'active … ago' beside it said the same)
 	{header: 'idle', width: 5, align: 'right'},
-	{header: 'active', width: 7, align: 'right'},
 	{header: 'created', width: 7, align: 'right'},
 	{header: 'ctx', width: 5, align: 'right'},
-	{header: 'hand', width: 4, align: 'right'},
+	// number columns are never cut: the header is whole at every width
+	{header: 'handoffs', width: 8, align: 'right'},
 ];
 
 export function sessionState(row: Pick<SessionRow, 'status' | 'isDormant' | 'archivedAt'>): string {
@@ -40,14 +41,19 @@ export function sessionState(row: Pick<SessionRow, 'status' | 'isDormant' | 'arc
 	return row.status;
 }
 
+/** Time since the session's last activity (the view's measure when neither time is set). */
+function idleFor(row: SessionRow, now: number): string {
+	const since = row.lastActivityAt ?? row.updatedAt;
+	return since ? age(now - since.getTime()) : hours(row.hoursSinceActivity);
+}
+
 function sessionCells(row: SessionRow, now: number): Cell[] {
 	const state = sessionState(row);
 	return [
 		row.sessionKey,
 		row.agentTo ? `${row.agentFrom}→${row.agentTo}` : row.agentFrom,
 		{text: state, dim: state === 'archived', bold: state === 'dormant'},
-		hours(row.hoursSinceActivity),
-		ago(row.lastActivityAt ?? row.updatedAt, now),
+		idleFor(row, now),
 		ago(row.createdAt, now),
 		count(row.contextCount),
 		count(row.handoffCount),
@@ -65,7 +71,12 @@ export function Sessions(props: ScreenProps) {
 	const [total, setTotal] = useRemembered('sessions.total', 0);
 	// The page on screen (it stays while the next one loads) and where it starts.
 	const [loaded, setLoaded] = useRemembered<{ids: string[]; offset: number}>('sessions.loaded', {ids: [], offset: 0});
-	const selection = useSelection('sessions.selected', loaded.ids, pageSize, {base: loaded.offset, count: total});
+	// a selected session that moved to another page (it became active, others did): the page follows it
+	const selection = useSelection('sessions.selected', loaded.ids, pageSize, {
+		base: loaded.offset,
+		count: total,
+		locate: async id => data.sessionPosition({id, sort, ...(status ? {status} : {})}),
+	});
 	const offset = Math.floor(selection.selected / pageSize) * pageSize;
 	const page = usePoll(
 		async () => {
@@ -142,7 +153,7 @@ export function Sessions(props: ScreenProps) {
 				keys={rows.map(row => row.id)}
 				width={props.width}
 				height={props.height - 1}
-				selected={selection.selected - (page.data?.offset ?? offset)}
+				selected={selection.locating ? -1 : selection.selected - (page.data?.offset ?? offset)}
 				empty={page.loading ? 'loading…' : page.error && !page.data ? `cannot load: ${page.error}` : 'no sessions'}
 			/>
 		</Box>
