@@ -5,7 +5,7 @@ import path from 'node:path';
 import os from 'node:os';
 import type {DashboardResult} from './dashboard.js';
 import type {LatencyResult} from './liveLatency.js';
-import type {MonitorCostResult} from './monitorCost.js';
+import type {MonitorCostResult, SideBySideResult} from './monitorCost.js';
 import type {StartupResult} from './startup.js';
 import {diagnoseConfigs, lifecyclePieceConfigs, singleLifecyclePieces, type WorkloadName, type WriteConfig, type WriteResult} from './writeCost.js';
 import {fmt} from './lib/util.js';
@@ -298,23 +298,62 @@ function latencySection(l: LatencyResult): string[] {
 
 function monitorSection(m: MonitorCostResult, d?: DashboardResult): string[] {
 	const out: string[] = ['## 4. The monitor\'s own cost', ''];
+	if (m.sideBySide) out.push(...sideBySideSection(m.sideBySide));
+	if (m.idle && m.load) out.push(...monitorAlone(m, m.idle, m.load, d));
+	else out.push('', ...m.notes.map(n => `- ${n}`), '');
+	return out;
+}
+
+function monitorAlone(m: MonitorCostResult, idle: NonNullable<MonitorCostResult['idle']>, load: NonNullable<MonitorCostResult['load']>, d?: DashboardResult): string[] {
+	const out: string[] = ['### The monitor alone: idle, and memory under load', ''];
 	out.push(`The built monitor (\`node bin/handoff-top.js --dsn … --interval 2\`) in tmux (120×36, CI unset), ${m.sessions} sessions.`, '');
 	out.push('| measure | value | target | verdict |', '|---|---:|---|---|');
-	out.push(`| CPU at idle (${m.idle.seconds} s) | ${fmt(m.idle.cpuPercent)} % of one core | ≤ 2 % | ${verdict(m.idle.cpuPercent <= 2)} |`);
-	const peakAt = m.load.rssMaxAtS === undefined ? '' : `, ${m.load.rssMaxAtS < 120 ? `${fmt(m.load.rssMaxAtS, 0)} s` : `${fmt(m.load.rssMaxAtS / 60, 1)} min`} into the load`;
-	out.push(`| RSS | ${fmt(m.load.rssMaxMb, 0)} MB (max${peakAt}) | ≤ 150 MB | ${verdict(m.load.rssMaxMb <= 150)} |`);
-	out.push(`| RSS growth at ${m.load.rate} events/s over ${m.load.seconds} s (whole run) | ${fmt(m.load.rssStartMb, 0)} → ${fmt(m.load.rssEndMb, 0)} MB, slope ${fmt(m.load.slopeMbPerMin, 3)} MB/min → ${fmt(m.load.projected30MinMb, 1)} MB / 30 min | ≤ 5 MB / 30 min | ${verdict(m.load.projected30MinMb <= 5)} |`);
-	out.push(`| RSS growth, second half of the run (after warm-up) | slope ${fmt(m.load.secondHalfSlopeMbPerMin, 3)} MB/min → ${fmt(m.load.secondHalfProjected30MinMb, 1)} MB / 30 min | ≤ 5 MB / 30 min | ${verdict(Number.isFinite(m.load.secondHalfProjected30MinMb) ? m.load.secondHalfProjected30MinMb <= 5 : undefined)} |`);
-	if (m.load.growthAfterWarmMb !== undefined && m.load.seconds >= 600) {
-		out.push(`| RSS growth measured, from ${fmt(m.load.warmAtS / 60, 0)} min to the end (${fmt(m.load.seconds / 60, 0)} min) | ${fmt(m.load.warmRssMb, 0)} → ${fmt(m.load.rssEndMb, 0)} MB: ${fmt(m.load.growthAfterWarmMb, 1)} MB | ≤ 5 MB / 30 min | ${verdict(m.load.growthAfterWarmMb <= 5)} |`);
+	out.push(`| CPU at idle (${idle.seconds} s) | ${fmt(idle.cpuPercent)} % of one core | ≤ 2 % | ${verdict(idle.cpuPercent <= 2)} |`);
+	const peakAt = load.rssMaxAtS === undefined ? '' : `, ${load.rssMaxAtS < 120 ? `${fmt(load.rssMaxAtS, 0)} s` : `${fmt(load.rssMaxAtS / 60, 1)} min`} into the load`;
+	out.push(`| RSS | ${fmt(load.rssMaxMb, 0)} MB (max${peakAt}) | ≤ 150 MB | ${verdict(load.rssMaxMb <= 150)} |`);
+	out.push(`| RSS growth at ${load.rate} events/s over ${load.seconds} s (whole run) | ${fmt(load.rssStartMb, 0)} → ${fmt(load.rssEndMb, 0)} MB, slope ${fmt(load.slopeMbPerMin, 3)} MB/min → ${fmt(load.projected30MinMb, 1)} MB / 30 min | ≤ 5 MB / 30 min | ${verdict(load.projected30MinMb <= 5)} |`);
+	out.push(`| RSS growth, second half of the run (after warm-up) | slope ${fmt(load.secondHalfSlopeMbPerMin, 3)} MB/min → ${fmt(load.secondHalfProjected30MinMb, 1)} MB / 30 min | ≤ 5 MB / 30 min | ${verdict(Number.isFinite(load.secondHalfProjected30MinMb) ? load.secondHalfProjected30MinMb <= 5 : undefined)} |`);
+	if (load.growthAfterWarmMb !== undefined && load.seconds >= 600) {
+		out.push(`| RSS growth measured, from ${fmt(load.warmAtS / 60, 0)} min to the end (${fmt(load.seconds / 60, 0)} min) | ${fmt(load.warmRssMb, 0)} → ${fmt(load.rssEndMb, 0)} MB: ${fmt(load.growthAfterWarmMb, 1)} MB | ≤ 5 MB / 30 min | ${verdict(load.growthAfterWarmMb <= 5)} |`);
 	}
-	out.push(`| CPU at ${m.load.rate} events/s | ${fmt(m.load.cpuPercent)} % of one core | – | – |`);
+	out.push(`| CPU at ${load.rate} events/s | ${fmt(load.cpuPercent)} % of one core | – | – |`);
 	if (d) {
 		const top = topShare(refreshShares(d));
 		if (top)
 			out.push(`| database time of refreshes at a 2 s interval (§2, scale ${d.scale}; the full-scale appendix has scale 1) | at most ${fmt(top.percent)} % of one core (${top.screen}) | – | – |`);
 	}
 	out.push('', ...m.notes.map(n => `- ${n}`), '');
+	return out;
+}
+
+const ratio = (a: number, b: number) => (b > 0 ? a / b : Number.NaN);
+
+function sideBySideSection(x: SideBySideResult): string[] {
+	const out: string[] = [`### Side by side with pg_activity and \`tail\` (${x.columns}×${x.rows}, ${x.rate} lifecycle events/s)`, ''];
+	out.push(
+		`The built monitor (\`--interval 2\`), ${x.pgActivity} (its default 2 s refresh) and \`handoff-top tail\`, each in its own ${x.columns}×${x.rows} tmux pane, all three at once on the same database ` +
+			`while a writer commits ${x.rate} session status changes per second. For each of the monitor's screens (keys 1-7) ${x.settleS} s to settle, then one ${x.windowS} s window measuring all three: ` +
+			'CPU = utime + stime from /proc/PID/stat over the window, % of one core; RSS = VmRSS at its end; output = bytes the program wrote to its terminal (tmux pipe-pane into a file) per second. ' +
+			'Ratios are the monitor over pg_activity in the same window (and over tail for CPU); targets from issue 13.',
+		'',
+	);
+	out.push(
+		'| screen | monitor CPU % | pg_activity CPU % | tail CPU % | CPU ratio vs pg_activity | vs tail | monitor RSS MB | pg_activity RSS MB | monitor output B/s | pg_activity output B/s | output ratio | verdict (CPU ≤ 2 %, output ≤ pg_activity, RSS ≤ 90 MB) |',
+		'|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+	);
+	for (const r of x.screens) {
+		const ok = r.monitor.cpuPercent <= 2 && r.monitor.bytesPerS <= r.pgActivity.bytesPerS && r.monitor.rssMb <= 90;
+		out.push(
+			`| ${r.screen} | ${fmt(r.monitor.cpuPercent)} | ${fmt(r.pgActivity.cpuPercent)} | ${fmt(r.tail.cpuPercent)} | ${fmt(ratio(r.monitor.cpuPercent, r.pgActivity.cpuPercent))} | ${fmt(ratio(r.monitor.cpuPercent, r.tail.cpuPercent))} | ` +
+				`${fmt(r.monitor.rssMb, 0)} | ${fmt(r.pgActivity.rssMb, 0)} | ${fmt(r.monitor.bytesPerS, 0)} | ${fmt(r.pgActivity.bytesPerS, 0)} | ${fmt(ratio(r.monitor.bytesPerS, r.pgActivity.bytesPerS))} | ${verdict(ok)} |`,
+		);
+	}
+	const f = x.firstFrame;
+	out.push('', '| first full frame (spawn until the pane shows data from the database) | ms |', '|---|---:|');
+	out.push(`| monitor (the tabs and the rates line with its counts) | ${fmt(f.monitorMs, 0)} |`);
+	out.push(`| pg_activity (the header with the server version and the process table) | ${fmt(f.pgActivityMs, 0)} |`);
+	out.push(`| ratio (target ≤ 1) | ${fmt(ratio(f.monitorMs, f.pgActivityMs))} ${verdict(f.monitorMs <= f.pgActivityMs)} |`);
+	out.push('', `Medians of ${f.runs} interleaved runs.`, ...x.notes.map(n => `- ${n}`), '');
 	return out;
 }
 
