@@ -71,7 +71,7 @@ export function App(props: AppProps) {
 	}, [schemaCurrent, schemaSummary]);
 	const [activity, setActivity] = useState<string[]>([]);
 	const [paused, setPaused] = useState(false);
-	const eventView = useEventBuffer(services.events, {capacity: eventCapacity, paused});
+	const eventView = useEventBuffer(services.events, {capacity: eventCapacity, paused, visible: screen === 'events' && modal?.kind !== 'help'});
 	const memory = useRef(new Map<string, unknown>()).current;
 	const counts = usePoll(async () => services.data.eventCounts({sinceMinutes: headerEventMinutes}), 'counts', Math.max(intervalMs, 2000));
 	const tooSmall = columns < minimumSize.columns || rows < minimumSize.rows;

@@ -12,15 +12,18 @@ export type EventBufferView = {
 /** The live event list. Batches land in a bounded ring (a ref) and reach
  * React state at most once per `flushMs`, so the render rate stays bounded
  * whatever the event rate. While paused the view stays as it is and only
- * counts what arrives. */
+ * counts what arrives. While not `visible` (another screen is open) the ring
+ * fills but no state changes - no render for a list nobody sees; it is
+ * brought up to date when it is shown again. */
 export function useEventBuffer(
 	source: EventSource,
-	options: {capacity: number; paused: boolean; flushMs?: number},
+	options: {capacity: number; paused: boolean; visible?: boolean; flushMs?: number},
 ): EventBufferView {
-	const {capacity, paused, flushMs = 250} = options;
+	const {capacity, paused, visible = true, flushMs = 250} = options;
 	const ring = useRef<LifecycleEvent[]>([]);
 	const arrivedWhilePaused = useRef(0);
 	const pausedRef = useRef(paused);
+	const visibleRef = useRef(visible);
 	const capacityRef = useRef(capacity);
 	const [view, setView] = useState<EventBufferView>({events: [], newWhilePaused: 0});
 	const snapshot = () => ring.current.slice(-capacityRef.current).reverse();
@@ -29,6 +32,7 @@ export function useEventBuffer(
 		let timer: NodeJS.Timeout | undefined;
 		const flush = () => {
 			timer = undefined;
+			if (!visibleRef.current) return;
 			if (pausedRef.current) {
 				const count = arrivedWhilePaused.current;
 				setView(previous => (previous.newWhilePaused === count ? previous : {...previous, newWhilePaused: count}));
@@ -55,8 +59,18 @@ export function useEventBuffer(
 	// between the frame that says PAUSED and the count starting.
 	useLayoutEffect(() => {
 		const changed = capacityRef.current !== capacity;
+		const shown = visible && !visibleRef.current;
 		capacityRef.current = capacity;
-		if (pausedRef.current === paused && !changed) return;
+		visibleRef.current = visible;
+		if (pausedRef.current === paused && !changed) {
+			if (!shown) return;
+			// shown again: what arrived meanwhile
+			const count = arrivedWhilePaused.current;
+			if (paused) setView(previous => (previous.newWhilePaused === count ? previous : {...previous, newWhilePaused: count}));
+			else setView({events: snapshot(), newWhilePaused: 0});
+			return;
+		}
+
 		pausedRef.current = paused;
 		if (paused) {
 			arrivedWhilePaused.current = 0;
@@ -64,7 +78,7 @@ export function useEventBuffer(
 			arrivedWhilePaused.current = 0;
 			setView({events: snapshot(), newWhilePaused: 0});
 		}
-	}, [paused, capacity]);
+	}, [paused, capacity, visible]);
 
 	return view;
 }
