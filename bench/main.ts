@@ -24,7 +24,7 @@ import {currentCheckout, writeReport, machineInfo, type Report} from './report.j
 const sections = ['write', 'dashboard', 'latency', 'monitor', 'startup'] as const;
 type Section = (typeof sections)[number];
 
-type Args = {profile: ProfileName; dsn?: string; only: Set<Section>; out: string; rerender: boolean; soakS?: number; side: {only?: boolean; windowS?: number}; write: Partial<{clients: number[]; durationS: number; rounds: number; workloads: WorkloadName[]; previous: boolean; diagnose: boolean}>};
+type Args = {profile: ProfileName; dsn?: string; only: Set<Section>; out: string; rerender: boolean; soakS?: number; side: {only?: boolean; windowS?: number; screens?: string[]; profileDir?: string; nodeOptions?: string}; write: Partial<{clients: number[]; durationS: number; rounds: number; workloads: WorkloadName[]; previous: boolean; diagnose: boolean}>};
 
 function parseArgs(argv: string[], root: string): Args {
 	let profile: ProfileName = 'quick';
@@ -59,12 +59,15 @@ function parseArgs(argv: string[], root: string): Args {
 		else if (a.startsWith('--soak')) soakS = Number(value());
 		else if (a === '--side-only') side.only = true;
 		else if (a.startsWith('--side-window')) side.windowS = Number(value());
+		else if (a.startsWith('--side-screens')) side.screens = value().split(',');
+		else if (a.startsWith('--side-profile')) side.profileDir = path.resolve(value());
+		else if (a.startsWith('--side-node-options')) side.nodeOptions = value();
 		else if (a.startsWith('--only')) {
 			const names = value().split(',').map(s => s.trim()) as Section[];
 			for (const n of names) if (!sections.includes(n)) throw new Error(`unknown section '${n}' (${sections.join(', ')})`);
 			only = new Set(names);
 		} else if (a === '--help' || a === '-h') {
-			process.stdout.write('npm run bench -- [--full | --smoke] [--dsn URL] [--only write,dashboard,latency,monitor,startup] [--out FILE] [--rerender] [--soak S] [--side-only] [--side-window S]\n  write section overrides: [--clients 1,16] [--duration S] [--rounds N] [--workloads status,mix,server] [--previous | --no-previous] [--diagnose | --no-diagnose]\n');
+			process.stdout.write('npm run bench -- [--full | --smoke] [--dsn URL] [--only write,dashboard,latency,monitor,startup] [--out FILE] [--rerender] [--soak S] [--side-only] [--side-window S] [--side-screens events,sessions] [--side-profile DIR] [--side-node-options "--flag ..."]\n  write section overrides: [--clients 1,16] [--duration S] [--rounds N] [--workloads status,mix,server] [--previous | --no-previous] [--diagnose | --no-diagnose]\n');
 			process.exit(0);
 		} else throw new Error(`unknown flag '${a}'`);
 	}
@@ -144,7 +147,7 @@ export async function main(argv: string[], context: {root: string; outdir: strin
 		for (const row of report.latency?.rows ?? []) {
 			if (row.lost > 0 || row.duplicated > 0) report.errors.push({section: 'latency', message: `${row.reader} at ${row.targetRate}/s: ${row.lost} lost, ${row.duplicated} duplicated`});
 		}
-		report.monitor = await attempt<MonitorCostResult>('monitor', () => runMonitorCost(server, context, {...profile.monitor, ...(args.soakS ? {loadS: args.soakS} : {}), ...(args.side.windowS ? {windowS: args.side.windowS} : {}), sideOnly: args.side.only === true}, log));
+		report.monitor = await attempt<MonitorCostResult>('monitor', () => runMonitorCost(server, context, {...profile.monitor, ...(args.soakS ? {loadS: args.soakS} : {}), ...(args.side.windowS ? {windowS: args.side.windowS} : {}), sideOnly: args.side.only === true, screens: args.side.screens, profileDir: args.side.profileDir, nodeOptions: args.side.nodeOptions}, log));
 		report.startup = await attempt<StartupResult>('startup', () => runStartup(server, context, profile.startup, log));
 	} finally {
 		await server.stop();

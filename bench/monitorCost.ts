@@ -35,7 +35,7 @@ export type SideBySideResult = {
 	windowS: number;
 	pgActivity: string;
 	/** Spawn until the pane shows a full frame (data from the database drawn), medians of `runs` interleaved runs. */
-	firstFrame: {runs: number; monitorMs: number; pgActivityMs: number};
+	firstFrame: {runs: number; monitorMs: number; monitorTabsMs?: number; pgActivityMs: number};
 	/** The same window for all three: the monitor on `screen`, pg_activity and tail beside it. */
 	screens: Array<{screen: string; monitor: ProcessCost; pgActivity: ProcessCost; tail: ProcessCost}>;
 	notes: string[];
@@ -66,7 +66,7 @@ function slope(samples: ProcSample[]): number {
 export async function runMonitorCost(
 	server: BenchServer,
 	context: {root: string; outdir: string},
-	options: {idleS: number; loadS: number; loadRate: number; sessions: number; settleS: number; windowS: number; frameRuns: number; sideOnly?: boolean},
+	options: {idleS: number; loadS: number; loadRate: number; sessions: number; settleS: number; windowS: number; frameRuns: number; sideOnly?: boolean; screens?: string[] | undefined; profileDir?: string | undefined; nodeOptions?: string | undefined},
 	log: (line: string) => void,
 ): Promise<MonitorCostResult> {
 	if (!(await tmuxAvailable())) throw new Error('tmux not found');
@@ -184,7 +184,7 @@ const pgActivityFull = (text: string) => /PostgreSQL \d/.test(text) && /\bPID\b/
 export async function runSideBySide(
 	url: string,
 	context: {root: string; outdir: string},
-	options: {sessions: number; loadRate: number; settleS?: number; windowS?: number; frameRuns?: number},
+	options: {sessions: number; loadRate: number; settleS?: number; windowS?: number; frameRuns?: number; screens?: string[] | undefined; profileDir?: string | undefined; nodeOptions?: string | undefined},
 	log: (line: string) => void,
 ): Promise<SideBySideResult | undefined> {
 	const pgActivity = pgActivityVersion(log);
@@ -199,7 +199,7 @@ export async function runSideBySide(
 	const bin = path.join(context.root, 'bin', 'handoff-top.js');
 	const node = quote(process.execPath);
 	const commands = {
-		monitor: `env -u CI ${node} ${quote(bin)} --dsn ${quote(url)} --interval 2`,
+		monitor: `env -u CI ${node}${options.nodeOptions ? ` ${options.nodeOptions}` : ''}${options.profileDir ? ` --cpu-prof --cpu-prof-dir ${quote(options.profileDir)}` : ''} ${quote(bin)} --dsn ${quote(url)} --interval 2`,
 		pgActivity: `env -u CI pg_activity ${quote(libpqString(url))}`,
 		tail: `env -u CI ${node} ${quote(bin)} tail --dsn ${quote(url)}`,
 	};
@@ -213,11 +213,14 @@ export async function runSideBySide(
 	try {
 		// First full frame: spawn in a new 80×24 pane until the frame is there, the two interleaved
 		const monitorFrames: number[] = [];
+		const monitorTabs: number[] = [];
 		const pgaFrames: number[] = [];
 		for (let i = 0; i < frameRuns; i++) {
 			for (const [which, full, into] of [['monitor', monitorFull, monitorFrames], ['pgActivity', pgActivityFull, pgaFrames]] as const) {
 				const t = performance.now();
 				await tmuxStart(names[which], commands[which], sideBySideSize);
+				// the monitor draws its tabs at once and the database's counts when they come
+				if (which === 'monitor') monitorTabs.push(await waitForPane(names[which], text => /1 Events/.test(text), 20_000, t));
 				const ms = await waitForPane(names[which], full, 20_000, t);
 				if (Number.isNaN(ms)) throw new Error(`${which} drew no full frame at 80×24 within 20 s: ${(await tmuxCapture(names[which])).trim().slice(0, 400)}`);
 				into.push(ms);
@@ -225,8 +228,8 @@ export async function runSideBySide(
 			}
 		}
 
-		const firstFrame = {runs: frameRuns, monitorMs: median(monitorFrames), pgActivityMs: median(pgaFrames)};
-		log(`monitor: first full frame at 80×24 ${firstFrame.monitorMs.toFixed(0)} ms, pg_activity ${firstFrame.pgActivityMs.toFixed(0)} ms`);
+		const firstFrame = {runs: frameRuns, monitorMs: median(monitorFrames), monitorTabsMs: median(monitorTabs), pgActivityMs: median(pgaFrames)};
+		log(`monitor: first full frame at 80×24 ${firstFrame.monitorMs.toFixed(0)} ms (tabs at ${firstFrame.monitorTabsMs.toFixed(0)} ms), pg_activity ${firstFrame.pgActivityMs.toFixed(0)} ms`);
 
 		// The three side by side for the whole run
 		const pids: Record<keyof typeof names, number> = {monitor: 0, pgActivity: 0, tail: 0};
@@ -244,7 +247,8 @@ export async function runSideBySide(
 		if (Number.isNaN(await waitForPane(names.monitor, monitorFull, 20_000))) throw new Error('the monitor drew no full frame');
 		if (Number.isNaN(await waitForPane(names.pgActivity, pgActivityFull, 20_000))) throw new Error('pg_activity drew no full frame');
 		const warmS = 5;
-		const totalS = warmS + screenNames.length * (settleS + windowS) + 5;
+		const measured = screenNames.map((screen, index) => ({screen, key: String(index + 1)})).filter(s => !options.screens || options.screens.includes(s.screen));
+		const totalS = warmS + measured.length * (settleS + windowS) + 5;
 		const writer = run(process.execPath, [path.join(context.outdir, 'writer.js'), url, String(options.loadRate), String(totalS), String(options.sessions), 'side'], {
 			timeoutMs: (totalS + 120) * 1000,
 		});
@@ -257,8 +261,8 @@ export async function runSideBySide(
 			}
 		};
 		const screens: SideBySideResult['screens'] = [];
-		for (const [index, screen] of screenNames.entries()) {
-			await tmuxKeys(names.monitor, String(index + 1));
+		for (const {screen, key} of measured) {
+			await tmuxKeys(names.monitor, key);
 			await sleep(settleS * 1000);
 			const start = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, {proc: sampleProc(pid), bytes: size(files[k as keyof typeof names])}]));
 			await sleep(windowS * 1000);
@@ -280,6 +284,14 @@ export async function runSideBySide(
 		const written = await writer;
 		const events = written.stdout.split('\n').filter(Boolean).length;
 		notes.push(`the writer committed ${events} status changes in ${totalS} s (${(events / totalS).toFixed(0)} events/s); the monitor at --interval 2, pg_activity at its default 2 s refresh`);
+		if (options.profileDir) {
+			// the profile is written when the monitor exits: q, then wait for the pane to go
+			await tmuxKeys(names.monitor, 'q');
+			await waitForPane(names.monitor, text => text.trim() === '' || /\$ *$/.test(text.trim()), 10_000);
+			await sleep(2000);
+			notes.push(`CPU profile of the monitor (node --cpu-prof) in ${options.profileDir}`);
+		}
+
 		return {...sideBySideSize, rate: options.loadRate, settleS, windowS, pgActivity, firstFrame, screens, notes};
 	} finally {
 		await kill();

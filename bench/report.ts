@@ -286,7 +286,7 @@ function dashboardSection(d: DashboardResult): string[] {
 
 function latencySection(l: LatencyResult): string[] {
 	const out: string[] = ['## 3. Live latency: commit → delivered', ''];
-	out.push('A writer process changes session status at a steady rate (one unique status per event, several connections, up to 500 transactions/s), readers timestamp each event on arrival; latency = arrival − COMMIT acknowledged to the writer. The monitor adds up to 250 ms of batching (useEventBuffer flushMs) on top of the feed\'s delivery.', '');
+	out.push('A writer process changes session status at a steady rate (one unique status per event, several connections, up to 500 transactions/s), readers timestamp each event on arrival; latency = arrival − COMMIT acknowledged to the writer. The monitor adds 250 ms of batching after a quiet spell and up to its refresh interval (at most 2 s) under a steady stream (useEventBuffer batchMs, flushMs) on top of the feed\'s delivery.', '');
 	out.push('| rate (events/s) | reader | achieved/s | events | lost | duplicated | p50 ms | p99 ms | max ms | p99 ≤ 250 ms at 1 000/s |', '|---:|---|---:|---:|---:|---:|---:|---:|---:|---|');
 	for (const r of l.rows) {
 		const target = r.targetRate === 1000 ? verdict(r.p99Ms <= 250 && r.lost === 0 && r.duplicated === 0) : r.lost === 0 && r.duplicated === 0 ? 'lossless' : '**loss/dup**';
@@ -348,8 +348,18 @@ function sideBySideSection(x: SideBySideResult): string[] {
 				`${fmt(r.monitor.rssMb, 0)} | ${fmt(r.pgActivity.rssMb, 0)} | ${fmt(r.monitor.bytesPerS, 0)} | ${fmt(r.pgActivity.bytesPerS, 0)} | ${fmt(ratio(r.monitor.bytesPerS, r.pgActivity.bytesPerS))} | ${verdict(ok)} |`,
 		);
 	}
+	const screens = x.screens.length;
+	const met = (ok: (r: SideBySideResult['screens'][number]) => boolean) => x.screens.filter(ok).length;
+	const max = (value: (r: SideBySideResult['screens'][number]) => number) => Math.max(...x.screens.map(value));
+	out.push(
+		'',
+		`- CPU ≤ 2 % of one core: met on ${met(r => r.monitor.cpuPercent <= 2)} of ${screens} screens (highest ${fmt(max(r => r.monitor.cpuPercent))} %, ${fmt(max(r => ratio(r.monitor.cpuPercent, r.pgActivity.cpuPercent)))} × pg_activity)`,
+		`- output ≤ pg_activity's bytes/s: met on ${met(r => r.monitor.bytesPerS <= r.pgActivity.bytesPerS)} of ${screens} screens (highest ratio ${fmt(max(r => ratio(r.monitor.bytesPerS, r.pgActivity.bytesPerS)))})`,
+		`- RSS ≤ 90 MB: met on ${met(r => r.monitor.rssMb <= 90)} of ${screens} screens (highest ${fmt(max(r => r.monitor.rssMb), 0)} MB; tail on the same feed ${fmt(max(r => r.tail.rssMb), 0)} MB)`,
+	);
 	const f = x.firstFrame;
 	out.push('', '| first full frame (spawn until the pane shows data from the database) | ms |', '|---|---:|');
+	if (f.monitorTabsMs !== undefined) out.push(`| monitor's tabs (drawn before the first answer from the database) | ${fmt(f.monitorTabsMs, 0)} |`);
 	out.push(`| monitor (the tabs and the rates line with its counts) | ${fmt(f.monitorMs, 0)} |`);
 	out.push(`| pg_activity (the header with the server version and the process table) | ${fmt(f.pgActivityMs, 0)} |`);
 	out.push(`| ratio (target ≤ 1) | ${fmt(ratio(f.monitorMs, f.pgActivityMs))} ${verdict(f.monitorMs <= f.pgActivityMs)} |`);
@@ -389,6 +399,7 @@ export function writeReport(file: string, r: Report, root: string): void {
 		'- Everything: `npm run bench` (quick profile, a few minutes, embedded PostgreSQL 18, writes this file); `npm run bench -- --full` for the issue\'s scale (10 M performance_logs, 1 M sessions, 10 M context_history; about an hour); `--dsn postgres://user:pw@host:port/db` to use an external server (the role must be able to CREATE DATABASE; pgbench must be installed).',
 		'- One section: `npm run bench -- --only write` (or `dashboard`, `latency`, `monitor`, `startup`; comma-separated). Write-cost overrides: `--clients 1,16 --duration 20 --rounds 3 --workloads status,mix`, `--no-previous` (skip the schema before migration 006), `--diagnose` / `--no-diagnose` (the piece-by-piece tables; on by default in quick and full).',
 		'- The full-scale dashboard appendix (if present): `npm run bench -- --full --only dashboard --out bench/results/full-dashboard.md`; `npm run bench` appends that file as it is, with its own date and command.',
+		'- The monitor side by side with pg_activity and `tail` alone: `npm run bench -- --only monitor --side-only` (`--side-window S` per screen, `--side-screens events,sessions`, `--side-profile DIR` for a node --cpu-prof of the monitor, `--side-node-options "--flag"` to try a V8 flag); pg_activity is installed with `apt-get install -y pg-activity` when missing. The appendix: `npm run bench -- --only monitor --out bench/results/monitor-cost.md`.',
 		'- The longer memory appendices (if present): `npm run bench -- --only monitor --soak 1800 --out bench/results/monitor-soak.md` (`--soak S`: the monitor\'s load phase lasts S seconds); every bench/results/monitor-soak*.md is appended the same way.',
 		'- The write cost on another server (if present): `npm run bench -- --only write --dsn URL --out bench/results/write-<server>.md`; every bench/results/write-*.md is appended the same way.',
 		'- §1 uses bench/workloads/*.sql with pgbench; the reference design is sql/reference/reference_design.sql on top of sql/reference/base_schema.sql. §2 uses bench/workloads/dashboard_data.sql and the queries in sql/queries/. §3–§5 use bench/probes/ and the built binary (`npm run build` first).',
@@ -411,6 +422,7 @@ export function writeReport(file: string, r: Report, root: string): void {
 		const appendices: Array<[RegExp, string]> = [
 			[/^full-dashboard\.md$/, 'dashboard at full scale'],
 			[/^monitor-soak.*\.md$/, 'the monitor under load for longer'],
+			[/^monitor-cost.*\.md$/, 'the monitor side by side with pg_activity and tail'],
 			[/^write-.*\.md$/, 'write cost on another server'],
 		];
 		for (const [pattern, title] of appendices) {

@@ -11,15 +11,17 @@ export type EventBufferView = {
 
 /** The live event list. Batches land in a bounded ring (a ref) and reach
  * React state at most once per `flushMs`, so the render rate stays bounded
- * whatever the event rate. While paused the view stays as it is and only
+ * whatever the event rate: `batchMs` after the first event of a quiet spell,
+ * then once per `flushMs` while they keep coming (each render of the screen
+ * costs the same however few rows changed). While paused the view stays as it is and only
  * counts what arrives. While not `visible` (another screen is open) the ring
  * fills but no state changes - no render for a list nobody sees; it is
  * brought up to date when it is shown again. */
 export function useEventBuffer(
 	source: EventSource,
-	options: {capacity: number; paused: boolean; visible?: boolean; flushMs?: number},
+	options: {capacity: number; paused: boolean; visible?: boolean; flushMs?: number; batchMs?: number},
 ): EventBufferView {
-	const {capacity, paused, visible = true, flushMs = 250} = options;
+	const {capacity, paused, visible = true, flushMs = 1000, batchMs = 250} = options;
 	const ring = useRef<LifecycleEvent[]>([]);
 	const arrivedWhilePaused = useRef(0);
 	const pausedRef = useRef(paused);
@@ -30,8 +32,10 @@ export function useEventBuffer(
 
 	useEffect(() => {
 		let timer: NodeJS.Timeout | undefined;
+		let flushedAt = Number.NEGATIVE_INFINITY;
 		const flush = () => {
 			timer = undefined;
+			flushedAt = performance.now();
 			if (!visibleRef.current) return;
 			if (pausedRef.current) {
 				const count = arrivedWhilePaused.current;
@@ -47,13 +51,13 @@ export function useEventBuffer(
 			// Trim in chunks: an O(n) splice per event would cost more than the events.
 			if (buffer.length > capacityRef.current * 2) buffer.splice(0, buffer.length - capacityRef.current);
 			if (pausedRef.current) arrivedWhilePaused.current += batch.length;
-			timer ??= setTimeout(flush, flushMs);
+			timer ??= setTimeout(flush, Math.max(batchMs, flushedAt + flushMs - performance.now()));
 		});
 		return () => {
 			unsubscribe();
 			clearTimeout(timer);
 		};
-	}, [source, flushMs]);
+	}, [source, flushMs, batchMs]);
 
 	// A layout effect runs in the same task as the commit: no batch can arrive
 	// between the frame that says PAUSED and the count starting.
