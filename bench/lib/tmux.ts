@@ -16,9 +16,19 @@ export async function tmuxAvailable(): Promise<boolean> {
 	}
 }
 
-export async function tmuxStart(name: string, command: string): Promise<void> {
-	const r = await tmux(['new-session', '-d', '-x', '120', '-y', '36', '-s', name, command], {timeoutMs: 10_000});
+export async function tmuxStart(name: string, command: string, size = {columns: 120, rows: 36}): Promise<void> {
+	const r = await tmux(['new-session', '-d', '-x', String(size.columns), '-y', String(size.rows), '-s', name, command], {timeoutMs: 10_000});
 	if (r.code !== 0) throw new Error(`tmux: ${r.stderr}`);
+}
+
+/** Every byte the pane's program writes to its terminal, appended to `file` (tmux pipe-pane -o). */
+export async function tmuxPipeOutput(name: string, file: string): Promise<void> {
+	const r = await tmux(['pipe-pane', '-o', '-t', name, `cat >> '${file.replaceAll("'", "'\\''")}'`], {timeoutMs: 5000});
+	if (r.code !== 0) throw new Error(`tmux pipe-pane: ${r.stderr}`);
+}
+
+export async function tmuxKeys(name: string, keys: string): Promise<void> {
+	await tmux(['send-keys', '-t', name, '-l', keys], {timeoutMs: 5000});
 }
 
 export async function tmuxCapture(name: string): Promise<string> {
@@ -41,6 +51,22 @@ export function nodePid(panePid: number): number {
 	const children = readFileSync(`/proc/${panePid}/task/${panePid}/children`, 'utf8').trim().split(/\s+/).map(Number);
 	for (const child of children) if (child && comm(child) === 'node') return child;
 	return panePid;
+}
+
+/** The first process in the pane's tree (the pane's process, then its descendants, breadth first) whose name matches. */
+export function findPid(panePid: number, name: RegExp): number | undefined {
+	const queue = [panePid];
+	while (queue.length > 0) {
+		const pid = queue.shift()!;
+		try {
+			if (name.test(readFileSync(`/proc/${pid}/comm`, 'utf8').trim())) return pid;
+			queue.push(...readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
+		} catch {
+			// gone
+		}
+	}
+
+	return undefined;
 }
 
 /** Polls the pane until test() holds; returns ms waited, or NaN on timeout. */

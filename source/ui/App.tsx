@@ -76,7 +76,8 @@ export function App(props: AppProps) {
 	}, [schemaCurrent, schemaSummary]);
 	const [activity, setActivity] = useState<string[]>([]);
 	const [paused, setPaused] = useState(false);
-	const eventView = useEventBuffer(services.events, {capacity: eventCapacity, paused});
+	// Under a steady stream the list moves on with the refresh interval (at most every 2 s); see useEventBuffer.
+	const eventView = useEventBuffer(services.events, {capacity: eventCapacity, paused, visible: screen === 'events' && modal?.kind !== 'help', flushMs: Math.min(intervalMs, 2000)});
 	const memory = useRef(new Map<string, unknown>()).current;
 	const counts = usePoll(async () => services.data.eventCounts({sinceMinutes: headerEventMinutes}), 'counts', Math.max(intervalMs, 2000));
 	const tooSmall = columns < minimumSize.columns || rows < minimumSize.rows;

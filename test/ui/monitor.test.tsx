@@ -130,6 +130,22 @@ describe('live events', () => {
 		expect(text).toContain('kept-across');
 	});
 
+	it('counts what arrived while paused and on another screen, and shows it on resuming', async () => {
+		const ui = renderMonitor();
+		ui.hub.publish([lifecycleEvent({sessionKey: 'seen-first'})]);
+		await ui.waitForText('seen-first');
+		await ui.press(' ');
+		await ui.waitForText('PAUSED +0 new');
+		await ui.press('2');
+		await ui.waitForText('Sessions · sort');
+		ui.hub.publish([lifecycleEvent({sessionKey: 'away-1'}), lifecycleEvent({sessionKey: 'away-2'}), lifecycleEvent({sessionKey: 'away-3'})]);
+		await ui.press('1');
+		const text = await ui.waitForText('PAUSED +3 new');
+		expect(text).not.toContain('away-1');
+		await ui.press(' ');
+		expect(await ui.waitForText('away-3')).toContain('seen-first');
+	});
+
 	it('renders a burst of thousands of events in a few frames, keeping only what fits', async () => {
 		const ui = renderMonitor();
 		await ui.waitForText('waiting for lifecycle events');

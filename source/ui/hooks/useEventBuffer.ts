@@ -11,24 +11,32 @@ export type EventBufferView = {
 
 /** The live event list. Batches land in a bounded ring (a ref) and reach
  * React state at most once per `flushMs`, so the render rate stays bounded
- * whatever the event rate. While paused the view stays as it is and only
- * counts what arrives. */
+ * whatever the event rate: `batchMs` after the first event of a quiet spell,
+ * then once per `flushMs` while they keep coming (each render of the screen
+ * costs the same however few rows changed). While paused the view stays as it is and only
+ * counts what arrives. While not `visible` (another screen is open) the ring
+ * fills but no state changes - no render for a list nobody sees; it is
+ * brought up to date when it is shown again. */
 export function useEventBuffer(
 	source: EventSource,
-	options: {capacity: number; paused: boolean; flushMs?: number},
+	options: {capacity: number; paused: boolean; visible?: boolean; flushMs?: number; batchMs?: number},
 ): EventBufferView {
-	const {capacity, paused, flushMs = 250} = options;
+	const {capacity, paused, visible = true, flushMs = 1000, batchMs = 250} = options;
 	const ring = useRef<LifecycleEvent[]>([]);
 	const arrivedWhilePaused = useRef(0);
 	const pausedRef = useRef(paused);
+	const visibleRef = useRef(visible);
 	const capacityRef = useRef(capacity);
 	const [view, setView] = useState<EventBufferView>({events: [], newWhilePaused: 0});
 	const snapshot = () => ring.current.slice(-capacityRef.current).reverse();
 
 	useEffect(() => {
 		let timer: NodeJS.Timeout | undefined;
+		let flushedAt = Number.NEGATIVE_INFINITY;
 		const flush = () => {
 			timer = undefined;
+			flushedAt = performance.now();
+			if (!visibleRef.current) return;
 			if (pausedRef.current) {
 				const count = arrivedWhilePaused.current;
 				setView(previous => (previous.newWhilePaused === count ? previous : {...previous, newWhilePaused: count}));
@@ -43,20 +51,30 @@ export function useEventBuffer(
 			// Trim in chunks: an O(n) splice per event would cost more than the events.
 			if (buffer.length > capacityRef.current * 2) buffer.splice(0, buffer.length - capacityRef.current);
 			if (pausedRef.current) arrivedWhilePaused.current += batch.length;
-			timer ??= setTimeout(flush, flushMs);
+			timer ??= setTimeout(flush, Math.max(batchMs, flushedAt + flushMs - performance.now()));
 		});
 		return () => {
 			unsubscribe();
 			clearTimeout(timer);
 		};
-	}, [source, flushMs]);
+	}, [source, flushMs, batchMs]);
 
 	// A layout effect runs in the same task as the commit: no batch can arrive
 	// between the frame that says PAUSED and the count starting.
 	useLayoutEffect(() => {
 		const changed = capacityRef.current !== capacity;
+		const shown = visible && !visibleRef.current;
 		capacityRef.current = capacity;
-		if (pausedRef.current === paused && !changed) return;
+		visibleRef.current = visible;
+		if (pausedRef.current === paused && !changed) {
+			if (!shown) return;
+			// shown again: what arrived meanwhile
+			const count = arrivedWhilePaused.current;
+			if (paused) setView(previous => (previous.newWhilePaused === count ? previous : {...previous, newWhilePaused: count}));
+			else setView({events: snapshot(), newWhilePaused: 0});
+			return;
+		}
+
 		pausedRef.current = paused;
 		if (paused) {
 			arrivedWhilePaused.current = 0;
@@ -64,7 +82,7 @@ export function useEventBuffer(
 			arrivedWhilePaused.current = 0;
 			setView({events: snapshot(), newWhilePaused: 0});
 		}
-	}, [paused, capacity]);
+	}, [paused, capacity, visible]);
 
 	return view;
 }

@@ -11,7 +11,8 @@ export function useInterval(callback: () => void, ms: number, enabled = true): v
 	}, [ms, enabled]);
 }
 
-/** Date.now(), refreshed every `ms` while enabled: drives relative times ('12s ago'). */
+/** Date.now(), refreshed every `ms` while enabled: drives relative times ('12s ago'). Screens pass their refresh
+ * interval: a relative time moves on with the data, and the screen is not drawn again every second for it. */
 export function useNow(ms = 1000, enabled = true): number {
 	const [now, setNow] = useState(() => Date.now());
 	useInterval(() => setNow(Date.now()), ms, enabled);

@@ -40,7 +40,7 @@ function dormantCells(row: DormantRow, now: number): Cell[] {
 export function Dormant(props: ScreenProps) {
 	const {data} = useServices();
 	const ui = useUi();
-	const now = useNow();
+	const now = useNow(ui.interval);
 	const limit = 200;
 	const list = usePoll(async () => data.dormantSessions({limit}), String(limit), ui.interval);
 	const rows = list.data ?? [];

@@ -33,7 +33,7 @@ export function Metrics(props: ScreenProps & {defaultWindow: ChartWindow}) {
 	const {data} = useServices();
 	const ui = useUi();
 	const theme = useTheme();
-	const now = useNow();
+	const now = useNow(ui.interval);
 	const [window, setWindow] = useRemembered<ChartWindow>('metrics.window', props.defaultWindow);
 	const latest = usePoll(async () => data.metricsLatest(), 'latest', ui.interval);
 	const rows = latest.data ?? [];

@@ -41,7 +41,7 @@ export function Performance(props: ScreenProps & {defaultWindow: ChartWindow}) {
 	const {data} = useServices();
 	const ui = useUi();
 	const theme = useTheme();
-	const now = useNow();
+	const now = useNow(ui.interval);
 	const [window, setWindow] = useRemembered<ChartWindow>('performance.window', props.defaultWindow);
 	const table = usePoll(async () => data.performanceTable({threshold: ui.threshold}), String(ui.threshold), ui.interval);
 	const rows = table.data ?? [];

@@ -62,7 +62,7 @@ export function SessionDetailView(props: ScreenProps & {id: string; onClose(): v
 	const {data} = useServices();
 	const ui = useUi();
 	const theme = useTheme();
-	const now = useNow();
+	const now = useNow(ui.interval);
 	const detail = usePoll(async () => data.sessionDetail(props.id), props.id, ui.interval);
 	const session = detail.data;
 	useKeymap(

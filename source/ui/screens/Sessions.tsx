@@ -63,7 +63,7 @@ function sessionCells(row: SessionRow, now: number): Cell[] {
 export function Sessions(props: ScreenProps) {
 	const {data} = useServices();
 	const ui = useUi();
-	const now = useNow();
+	const now = useNow(ui.interval);
 	const [sort, setSort] = useRemembered<SessionSort>('sessions.sort', 'last_activity');
 	const [status, setStatus] = useRemembered<string | undefined>('sessions.status', undefined);
 	const [detailId, setDetailId] = useRemembered<string | undefined>('sessions.detail', undefined);
