@@ -69,7 +69,7 @@ function parseArgs(argv: string[], root: string): Args {
 			for (const n of names) if (!sections.includes(n)) throw new Error(`unknown section '${n}' (${sections.join(', ')})`);
 			only = new Set(names);
 		} else if (a === '--help' || a === '-h') {
-			process.stdout.write('npm run bench -- [--full | --smoke] [--dsn URL] [--only write,dashboard,latency,monitor,startup,retention,exporter] [--out FILE] [--rerender] [--soak S] [--side-only] [--side-window S] [--side-screens events,sessions] [--side-profile DIR] [--side-node-options "--flag ..."]\n  write section overrides: [--clients 1,16] [--duration S] [--rounds N] [--workloads status,mix,server] [--previous | --no-previous] [--diagnose | --no-diagnose]\n');
+			process.stdout.write('npm run bench -- [--full | --smoke] [--dsn URL] [--only write,dashboard,latency,monitor,startup,retention,exporter] [--out FILE] [--rerender] [--soak S] [--side-only] [--side-window S] [--side-screens events,sessions] [--side-profile DIR] [--side-node-options "--flag ..."]\n  write section overrides: [--clients 1,16] [--duration S] [--rounds N] [--workloads status,mix,server] [--previous | --no-previous] [--diagnose | --no-diagnose]\n  npm run bench -- instructions [--n N] [--pgbin DIR] [--out FILE] [--before VERSION]   the write cost counted in instructions (valgrind)\n');
 			process.exit(0);
 		} else throw new Error(`unknown flag '${a}'`);
 	}

@@ -466,6 +466,7 @@ export function writeReport(file: string, r: Report, root: string): void {
 		'- The longer memory appendices (if present): `npm run bench -- --only monitor --soak 1800 --out bench/results/monitor-soak.md` (`--soak S`: the monitor\'s load phase lasts S seconds); every bench/results/monitor-soak*.md is appended the same way.',
 		'- The log retention appendix (if present): `npm run bench -- --only retention --out bench/results/retention.md` (§6 alone: 1,000,000 expired rows in the quick profile, 10,000,000 with `--full`, 20,000 with `--smoke`); every bench/results/retention*.md is appended the same way.',
 		'- The write cost on another server (if present): `npm run bench -- --only write --dsn URL --out bench/results/write-<server>.md`; every bench/results/write-*.md is appended the same way.',
+		'- The write cost counted in instructions (if present): `npm run bench -- instructions [--n 400] [--pgbin DIR] [--before 16]` (valgrind\'s callgrind on single-user backends of a private cluster, bench/instructions.ts; writes bench/results/instructions.md, appended the same way).',
 		"- The exporter at the issue's 1 M sessions (if present): `npm run bench -- --full --only exporter --out bench/results/exporter-full.md`; every bench/results/exporter-*.md is appended the same way.",
 		'- §1 uses bench/workloads/*.sql with pgbench; the reference design is sql/reference/reference_design.sql on top of sql/reference/base_schema.sql. §2 uses bench/workloads/dashboard_data.sql and the queries in sql/queries/. §3–§5 use bench/probes/ and the built binary (`npm run build` first). §6 uses bench/workloads/retention_data.sql and the sweep\'s own code (source/db/retention.ts, source/db/partition.ts). §7 uses the exporter\'s collector and the monitor\'s queries (bench/exporterCost.ts).',
 		'- CI smoke (numbers meaningless, only checks that every benchmark runs): `npm run bench -- --smoke` (report goes to the temp directory).',
@@ -490,7 +491,8 @@ export function writeReport(file: string, r: Report, root: string): void {
 			[/^full-dashboard\.md$/, 'dashboard at full scale'],
 			[/^monitor-soak.*\.md$/, 'the monitor under load for longer'],
 			[/^monitor-cost.*\.md$/, 'the monitor side by side with pg_activity and tail'],
-			[/^write-.*\.md$/, 'write cost on another server'],
+			[/^write-.*\.md$/, 'write cost, another server or state'],
+			[/^instructions.*\.md$/, 'write cost counted in instructions (npm run bench -- instructions)'],
 			[/^retention.*\.md$/, 'log retention, removing one day of performance_logs'],
 			[/^exporter-.*\.md$/, 'an exporter scrape against a monitor refresh at full scale'],
 		];

@@ -12,6 +12,7 @@ await build({
 	absWorkingDir: root,
 	entryPoints: {
 		main: 'bench/main.ts',
+		instructions: 'bench/instructions.ts',
 		writer: 'bench/probes/writer.ts',
 		feedProbe: 'bench/probes/feedProbe.ts',
 	},
@@ -28,5 +29,19 @@ await build({
 		js: "import {createRequire as __createRequire} from 'node:module'; const require = __createRequire(import.meta.url);",
 	},
 });
-const {main} = await import(pathToFileURL(path.join(outdir, 'main.js')).href);
-process.exitCode = await main(process.argv.slice(2), {root, outdir});
+const argv = process.argv.slice(2);
+if (argv[0] === 'instructions') {
+	// the write cost counted in instructions (bench/instructions.ts)
+	const {runInstructions} = await import(pathToFileURL(path.join(outdir, 'instructions.js')).href);
+	const started = Date.now();
+	const log = line => process.stderr.write(`[instructions ${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${line}\n`);
+	try {
+		process.exitCode = await runInstructions(argv.slice(1), root, log);
+	} catch (error) {
+		process.stderr.write(`bench instructions: ${error.message}\n`);
+		process.exitCode = 1;
+	}
+} else {
+	const {main} = await import(pathToFileURL(path.join(outdir, 'main.js')).href);
+	process.exitCode = await main(argv, {root, outdir});
+}
