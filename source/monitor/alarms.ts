@@ -14,8 +14,9 @@ export const feedLagAlarmMs = 30_000;
 /** `key` names the alarm, so a new onset can be told from one that goes on. */
 export type Alarm = {key: string; text: string};
 
+/** One decimal, rounded down: a rate just under the threshold (94.96 % under 95 %) must not read as the threshold. */
 function rate(percent: number): string {
-	return `${Number(percent.toFixed(1))}%`;
+	return `${Math.floor(percent * 10 + 1e-9) / 10}%`;
 }
 
 export function currentAlarms(rows: readonly PerformanceRow[], threshold: number, feedLagMs: number | undefined): Alarm[] {

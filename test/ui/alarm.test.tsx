@@ -4,7 +4,7 @@
 // which; back under, it clears, and a new crossing rings again.
 import {afterEach, describe, expect, it, vi} from 'vitest';
 import {cleanup} from 'ink-testing-library';
-import {feedLagAlarmMs} from '../../source/monitor/alarms.js';
+import {currentAlarms, feedLagAlarmMs} from '../../source/monitor/alarms.js';
 import type {PerformanceRow} from '../../source/queries/performance.js';
 import {renderMonitor, until} from './render.js';
 
@@ -104,4 +104,11 @@ describe('the alarm', () => {
 		expect(titleRed()).toBe(true);
 		await until(() => bells() === 1, 'the bell');
 	});
+});
+
+it('never shows a rate just under the threshold as the threshold itself', () => {
+	const row = (successRatePercent: number) => ({operation: 'complete_handoff', successRatePercent}) as unknown as PerformanceRow;
+	expect(currentAlarms([row(94.96)], 95, undefined).map(a => a.text)).toEqual(['success complete_handoff 94.9% < 95%']);
+	expect(currentAlarms([row(80)], 95, undefined).map(a => a.text)).toEqual(['success complete_handoff 80% < 95%']);
+	expect(currentAlarms([row(95)], 95, undefined)).toEqual([]);
 });

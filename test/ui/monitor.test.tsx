@@ -469,6 +469,21 @@ describe('performance, metrics, schema', () => {
 		expect(text).not.toMatch(/\b1\.\dk\b/); // the running total is not what is charted
 	});
 
+	it("says a counter with a single minute of values has no increase yet, instead of 'no values'", async () => {
+		const ui = renderMonitor({
+			data: {
+				metricsLatest: async () => [{name: 'requests_total', labels: {}, type: 'counter', value: 7, recordedAt: new Date(now - 5000)}],
+				async metricSeries(params) {
+					const empty = await (await import('./render.js')).noData.metricSeries(params);
+					return {...empty, last: Array.from({length: params.points}, (_, i) => (i === params.points - 1 ? 7 : null))};
+				},
+			},
+			app: {initialScreen: 'metrics'},
+		});
+		const text = await ui.waitForText('one minute of values so far');
+		expect(text).not.toMatch(/no values in the last/);
+	});
+
 	it('opens on the schema screen with what is wrong, and applies migrations only after y', async () => {
 		const ui = renderMonitor({
 			write: true,

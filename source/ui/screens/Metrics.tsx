@@ -84,7 +84,14 @@ export function Metrics(props: ScreenProps & {defaultWindow: ChartWindow}) {
 					height={chartHeight}
 					format={value => metric(value)}
 					colour={theme.color ? 'cyan' : undefined}
-					note={chartNote(series, current !== undefined && values.some(value => value !== null), `no values in the last ${window}`)}
+					note={chartNote(
+						series,
+						current !== undefined && values.some(value => value !== null),
+						// a counter's increase needs two buckets with a value: one recorded value is not a rate yet
+						counter && current !== undefined && current.last.some(value => value !== null)
+							? 'one minute of values so far: an increase per minute needs two'
+							: `no values in the last ${window}`,
+					)}
 				/>
 			) : null}
 		</Box>
