@@ -136,7 +136,16 @@ describe('the database health line', () => {
 
 	it('reads the oldest transaction as the monitor role once it is granted pg_monitor', async () => {
 		await withMonitorRole(db(), async url => {
-			await db().query(`GRANT pg_monitor TO ${new URL(url).username} WITH INHERIT TRUE`);
+			// as the README says: the role setup makes is NOINHERIT, so the grant must say it is inherited
+			// (PostgreSQL 16+), or the role must inherit (15 and older, where a grant cannot say it)
+			const role = new URL(url).username;
+			const [{server_version_num: version}] = await db().query('SHOW server_version_num');
+			if (Number(version) >= 160_000) await db().query(`GRANT pg_monitor TO ${role} WITH INHERIT TRUE`);
+			else {
+				await db().query(`GRANT pg_monitor TO ${role}`);
+				await db().query(`ALTER ROLE ${role} INHERIT`);
+			}
+
 			const reader = await client(url);
 			const idle = await client();
 			await idle.query('BEGIN');
