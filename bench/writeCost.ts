@@ -26,13 +26,14 @@ export type WriteConfig =
 	| 'L -feed index (xid, seq)'
 	| 'L -BRIN (created_at)'
 	| 'L -index (session_id, created_at)'
-	| 'L the bare row (all of the above and the CHECK)'
+	| 'L the bare row (all of the above)'
 	| 'L the trigger runs, writes no row';
 /** --diagnose: handoff-top with its write-path pieces taken away one by one (cumulative), to see what each costs. */
 export const diagnoseConfigs: WriteConfig[] = ['D0 +the indexes 009 dropped', 'D1 -lifecycle row', 'D2 -other row triggers', 'D3 -enhancement indexes'];
 const diagnoseSql: string[] = [
-	// migrations 009 and 012 undone: the base's four redundant indexes back in place of 012's name holders, the dormant composite over every session
-	'DROP INDEX idx_sessions_session_key, idx_sessions_status, idx_context_history_session_id; ' +
+	// migrations 009, 012 and 016 undone: the base's four redundant indexes back in place of the name holders (sequences
+	// since 016), the dormant composite over every session
+	'DROP SEQUENCE idx_sessions_session_key, idx_sessions_status, idx_context_history_session_id; ' +
 		'CREATE INDEX idx_sessions_session_key ON sessions (session_key); CREATE INDEX idx_sessions_status ON sessions (status); ' +
 		'CREATE INDEX idx_context_history_session_id ON context_history (session_id); ' +
 		'CREATE INDEX idx_context_history_session_sequence ON context_history (session_id, sequence_number); ' +
@@ -52,8 +53,9 @@ const lifecyclePieces: Partial<Record<WriteConfig, string>> = {
 	'L -BRIN (created_at)': 'DROP INDEX idx_session_lifecycle_created_at',
 	'L -index (session_id, created_at)': 'DROP INDEX idx_session_lifecycle_session_id',
 	// what a row per change costs by itself: the same trigger and INSERT into a table with only its primary key
-	'L the bare row (all of the above and the CHECK)':
-		'ALTER TABLE session_lifecycle DROP CONSTRAINT session_lifecycle_session_id_fkey, DROP CONSTRAINT session_lifecycle_event_type_check; ' +
+	// (the event-type rule is in handoff_top_lifecycle_row since 016, no longer a CHECK; a database from before has the CHECK)
+	'L the bare row (all of the above)':
+		'ALTER TABLE session_lifecycle DROP CONSTRAINT session_lifecycle_session_id_fkey, DROP CONSTRAINT IF EXISTS session_lifecycle_event_type_check; ' +
 		`DROP INDEX idx_session_lifecycle_xid_seq, idx_session_lifecycle_created_at, idx_session_lifecycle_session_id; ${noWakeUp}`,
 	// what calling the AFTER trigger costs without its INSERT
 	'L the trigger runs, writes no row': 'CREATE OR REPLACE FUNCTION log_session_lifecycle() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END; $$',
@@ -130,7 +132,7 @@ const schemaOf: Record<WriteConfig, SchemaKind> = {
 	'L -feed index (xid, seq)': 'handoff-top',
 	'L -BRIN (created_at)': 'handoff-top',
 	'L -index (session_id, created_at)': 'handoff-top',
-	'L the bare row (all of the above and the CHECK)': 'handoff-top',
+	'L the bare row (all of the above)': 'handoff-top',
 	'L the trigger runs, writes no row': 'handoff-top',
 };
 
