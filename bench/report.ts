@@ -179,7 +179,7 @@ function writeSection(w: WriteResult): string[] {
 	const profileMs = (config: WriteConfig) => w.triggerProfile?.find(p => p.config === config)?.executionMs ?? Number.NaN;
 	if (Number.isFinite(withoutRow)) {
 		const gains = singleLifecyclePieces.map(c => ((tps(w, 'status', c16, c) - a.ht) / a.ht) * 100).filter(Number.isFinite);
-		const bare = tps(w, 'status', c16, 'L the bare row (all of the above and the CHECK)');
+		const bare = tps(w, 'status', c16, 'L the bare row (all of the above)');
 		const noRow = tps(w, 'status', c16, 'L the trigger runs, writes no row');
 		const perChange = (config: WriteConfig) => fmt((profileMs(config) / 200) * 1000, 0);
 		// the row's part of what the enhancement adds to one change
