@@ -82,7 +82,9 @@ export function App(props: AppProps) {
 	const counts = usePoll(async () => services.data.eventCounts({sinceMinutes: headerEventMinutes}), 'counts', Math.max(intervalMs, 2000));
 	const tooSmall = columns < minimumSize.columns || rows < minimumSize.rows;
 	const feedLag = feedLagOf(status.feed);
-	const alarm = useAlarm({threshold: props.threshold, feedLagMs: typeof feedLag === 'number' ? feedLag : undefined, intervalMs, bell: props.bell ?? true});
+	// one poll of the performance table, for the alarm on every screen and for the Perf screen
+	const performance = usePoll(async () => services.data.performanceTable({threshold: props.threshold}), String(props.threshold), intervalMs);
+	const alarm = useAlarm({rows: performance.data, threshold: props.threshold, feedLagMs: typeof feedLag === 'number' ? feedLag : undefined, bell: props.bell ?? true});
 
 	useEffect(() => {
 		if (!message) return;
@@ -294,7 +296,7 @@ export function App(props: AppProps) {
 						) : screen === 'dormant' ? (
 							<Dormant {...screenProps} />
 						) : screen === 'performance' ? (
-							<Performance {...screenProps} defaultWindow={props.window} />
+							<Performance {...screenProps} defaultWindow={props.window} table={performance} />
 						) : screen === 'metrics' ? (
 							<Metrics {...screenProps} defaultWindow={props.window} />
 						) : screen === 'storage' ? (

@@ -6,7 +6,7 @@ import {afterEach, describe, expect, it} from 'vitest';
 import {cleanup} from 'ink-testing-library';
 import type {SessionDetail} from '../../source/queries/sessions.js';
 import {dateTime} from '../../source/ui/format.js';
-import {keys, renderMonitor, sessionRow, until} from './render.js';
+import {keys, renderMonitor, selectedKey, sessionRow, until} from './render.js';
 
 afterEach(() => cleanup());
 
@@ -130,13 +130,3 @@ describe('the selection follows a session to another page', () => {
 		await ui.waitFor(text => !text.includes('t-2') && selectedKey(text) === 't-3', 'the next row selected');
 	});
 });
-
-/** The key of the row the › marks. */
-function selectedKey(text: string): string | undefined {
-	return text
-		.split('\n')
-		.find(line => line.startsWith('›'))
-		?.slice(1)
-		.trim()
-		.split(/\s+/)[0];
-}

@@ -217,3 +217,13 @@ export function sessionRow(n: number, overrides: Partial<SessionRow> = {}): Sess
 		...overrides,
 	};
 }
+
+/** The key of the row the › marks. */
+export function selectedKey(text: string): string | undefined {
+	return text
+		.split('\n')
+		.find(line => line.startsWith('›'))
+		?.slice(1)
+		.trim()
+		.split(/\s+/)[0];
+}

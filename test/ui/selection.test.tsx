@@ -3,7 +3,7 @@
 import {afterEach, describe, expect, it} from 'vitest';
 import {cleanup} from 'ink-testing-library';
 import type {DormantRow} from '../../source/queries/dormant.js';
-import {keys, renderMonitor, sessionRow, until} from './render.js';
+import {keys, renderMonitor, selectedKey, sessionRow, until} from './render.js';
 
 afterEach(() => cleanup());
 
@@ -23,17 +23,6 @@ function dormantRow(key: string, n: number): DormantRow {
 		nextDueAt: new Date(now + 3600_000),
 		overdue: false,
 	};
-}
-
-
-/** The key of the row the › marks. */
-function selectedKey(text: string): string | undefined {
-	return text
-		.split('\n')
-		.find(line => line.startsWith('›'))
-		?.slice(1)
-		.trim()
-		.split(/\s+/)[0];
 }
 
 describe('selection follows the session', () => {

@@ -8,7 +8,7 @@ import {useServices, useUi} from '../context.js';
 import {ago, count, ms, percent} from '../format.js';
 import {useNow} from '../hooks/useInterval.js';
 import {useKeymap} from '../hooks/useKeymap.js';
-import {usePoll} from '../hooks/usePoll.js';
+import {type Polled, usePoll} from '../hooks/usePoll.js';
 import {useRemembered} from '../hooks/useRemembered.js';
 import {useSelection} from '../hooks/useSelection.js';
 import {useTheme} from '../theme.js';
@@ -37,13 +37,13 @@ function performanceCells(row: PerformanceRow, now: number): Cell[] {
 	];
 }
 
-export function Performance(props: ScreenProps & {defaultWindow: ChartWindow}) {
+export function Performance(props: ScreenProps & {defaultWindow: ChartWindow; table: Polled<PerformanceRow[]>}) {
 	const {data} = useServices();
 	const ui = useUi();
 	const theme = useTheme();
 	const now = useNow(ui.interval);
 	const [window, setWindow] = useRemembered<ChartWindow>('performance.window', props.defaultWindow);
-	const table = usePoll(async () => data.performanceTable({threshold: ui.threshold}), String(ui.threshold), ui.interval);
+	const table = props.table;
 	const rows = table.data ?? [];
 	const tableHeight = Math.max(2, Math.min(rows.length + 1, Math.max(3, Math.floor((props.height - 1) / 2))));
 	const selection = useSelection('performance.selected', rows.map(row => row.operation), Math.max(1, tableHeight - 1));
