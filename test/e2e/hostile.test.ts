@@ -130,10 +130,12 @@ describe('hostile strings in a real terminal', () => {
 
 		// 4 Perf: the hostile operation, the plain one after it, the chart titles
 		tmux('send-keys', '-t', monitorSession, '4');
-		screen = await waitFor(monitorSession, s => s.includes('Performance · last 24h') && s.includes('op-b-after'), 'the performance screen');
+		// the table is polled once per refresh interval: wait for the poll that saw the rows inserted above
+		screen = await waitFor(monitorSession, s => s.includes('Performance · last 24h') && /op-b-after\s+6\s/.test(s), 'the performance screen with every row');
 		intact(screen, 'performance');
 		expect(line(screen, 'op-a-')).toMatch(/op-a-␛]0;pwned␇\s+6\s+100\.0%\s+/);
-		expect(line(screen, 'op-b-after')).toMatch(/^ {2}(! )?op-b-after\s+6\s+83\.3%\s+\d+ms\s+\d+ms\s+\d+ms\s+\d+s ago\s*$/);
+		expect(line(screen, 'ALARM')).toContain('success op-b-after 83.3% < 95%'); // the alarm names the plain operation, not the hostile one
+		expect(screen.split('\n').find(l => l.includes('op-b-after') && !l.includes('ALARM'))).toMatch(/^ {2}(! )?op-b-after\s+6\s+83\.3%\s+\d+ms\s+\d+ms\s+\d+ms\s+\d+s ago\s*$/);
 		await waitFor(monitorSession, s => s.includes('p95 op-a-␛]0;pwned␇'), 'the chart of the hostile operation');
 
 		// 5 Metrics: name and labels, the plain series after it, the chart title

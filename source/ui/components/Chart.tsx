@@ -9,7 +9,7 @@ export function chartPoints(width: number): number {
 	return Math.max(2, width - labelWidth - 2);
 }
 
-/** asciichart lines for `values` (null drawn as 0), `height` rows in all. */
+/** asciichart lines for `values` (null drawn as 0), `height` rows in all; no label repeats the one above it. */
 export function chartLines(values: Array<number | null>, height: number, format: (value: number) => string): string[] {
 	const series = values.map(value => (value === null || !Number.isFinite(value) ? 0 : value));
 	if (series.length === 0) series.push(0);
@@ -20,7 +20,18 @@ export function chartLines(values: Array<number | null>, height: number, format:
 		max,
 		format: value => format(value).slice(0, labelWidth).padStart(labelWidth),
 	});
-	return text.split('\n');
+	// Rows closer together than the format's precision would repeat a label
+	// (`14ms` twice): only the top row of such a run keeps it.
+	let previous: string | undefined;
+	return text.split('\n').map(line => {
+		const label = line.slice(0, labelWidth);
+		if (label !== previous) {
+			previous = label;
+			return line;
+		}
+
+		return ' '.repeat(labelWidth) + line.slice(labelWidth);
+	});
 }
 
 /** A titled chart; each line is its own <Text> (one multi-line Text with truncation collapses).
