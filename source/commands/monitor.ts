@@ -15,8 +15,18 @@ export async function runMonitor(input: MonitorOptionsInput): Promise<number> {
 		throw new CliError('the monitor needs a terminal for keys (stdin is not a TTY); use handoff-top snapshot or tail', exitCodes.usage);
 	}
 
+	// The first connections open while the UI's code loads (a third of a second
+	// or more): the first frame with data comes that much sooner.
+	const checking = early(checkDatabase(options.dsn));
+	const firstClient = early(connect({dsn: options.dsn, purpose: 'monitor', component: '-monitor', write: options.write}));
 	const {startMonitor} = await import('../ui/startMonitor.js');
-	return startMonitor({...options, color: colorEnabled(options.color), check: async () => checkDatabase(options.dsn)});
+	return startMonitor({...options, color: colorEnabled(options.color), check: async () => checking, firstClient});
+}
+
+/** A promise started before anyone waits for it: a rejection is not unhandled meanwhile. */
+function early<T>(promise: Promise<T>): Promise<T> {
+	promise.catch(() => {});
+	return promise;
 }
 
 /** The first connection answers two questions before the screen changes: can

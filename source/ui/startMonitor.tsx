@@ -4,6 +4,7 @@
 // crash and on SIGTERM/SIGHUP/SIGINT.
 import {writeSync} from 'node:fs';
 import {render} from 'ink';
+import type pg from 'pg';
 import {connect} from '../db/connection.js';
 import {createEventFeed, type EventFeed} from '../feed/eventFeed.js';
 import {createActions} from '../monitor/actions.js';
@@ -14,6 +15,7 @@ import type {MonitorOptions} from '../monitor/monitorOptions.js';
 import {exitCodes} from '../exitCodes.js';
 import {inert, inertLines} from '../text/inert.js';
 import {App} from './App.js';
+import {diffingStdout} from './frameDiff.js';
 import {type ConnectionStatus, type MonitorServices, ServicesContext} from './context.js';
 import {createTheme, ThemeContext} from './theme.js';
 
@@ -28,11 +30,20 @@ export async function startMonitor(
 		color: boolean;
 		/** The first connection: rejects when the database cannot be reached at all; says whether the schema is current. */
 		check: () => Promise<{state: string; summary: string}>;
+		/** The monitor connection's first client, if already being opened; later ones come from connect. */
+		firstClient?: Promise<pg.Client> | undefined;
 	},
 ): Promise<number> {
 	const connectMonitor = (component: string) => async () =>
 		connect({dsn: options.dsn, purpose: 'monitor', component, write: options.write});
-	const db = createMonitorDatabase({connect: connectMonitor('-monitor')});
+	let firstClient = options.firstClient;
+	const db = createMonitorDatabase({
+		async connect() {
+			const first = firstClient;
+			firstClient = undefined;
+			return first ?? connectMonitor('-monitor')();
+		},
+	});
 	const hub = createEventHub();
 	const stamp = (database: MonitorDatabaseStatus) => ({...database, at: Date.now()});
 	const status = createStore<ConnectionStatus>({database: stamp(db.status()), feed: undefined});
@@ -128,7 +139,7 @@ export async function startMonitor(
 	);
 	try {
 		// The first frame draws at once; the first connection's answer follows.
-		instance = render(tree(), {exitOnCtrlC: false, patchConsole: true, maxFps: 10});
+		instance = render(tree(), {stdout: process.env['HANDOFF_TOP_REDRAW'] === 'full' ? process.stdout : diffingStdout(process.stdout), exitOnCtrlC: false, patchConsole: true, maxFps: 10});
 		const running = instance;
 		options.check().then(
 			initial => {
