@@ -1,4 +1,5 @@
 import {useEffect, useLayoutEffect, useRef, useState} from 'react';
+import {untilBeat} from './beat.js';
 import type {LifecycleEvent} from '../../feed/eventFeed.js';
 import type {EventSource} from '../../monitor/eventHub.js';
 
@@ -51,7 +52,8 @@ export function useEventBuffer(
 			// Trim in chunks: an O(n) splice per event would cost more than the events.
 			if (buffer.length > capacityRef.current * 2) buffer.splice(0, buffer.length - capacityRef.current);
 			if (pausedRef.current) arrivedWhilePaused.current += batch.length;
-			timer ??= setTimeout(flush, Math.max(batchMs, flushedAt + flushMs - performance.now()));
+			// The first events after a quiet spell show at once; under a stream, on the beat (at most flushMs apart).
+			timer ??= setTimeout(flush, performance.now() - flushedAt >= flushMs ? batchMs : Math.max(batchMs, untilBeat(flushMs)));
 		});
 		return () => {
 			unsubscribe();

@@ -1,13 +1,23 @@
 import {useEffect, useRef, useState} from 'react';
+import {untilBeat} from './beat.js';
 
-/** Calls back every `ms` while enabled; the latest callback is used without re-arming the timer. */
+/** Calls back every `ms` while enabled, on the beat (multiples of `ms` on the wall clock); the latest callback is used without re-arming the timer. */
 export function useInterval(callback: () => void, ms: number, enabled = true): void {
 	const saved = useRef(callback);
 	saved.current = callback;
 	useEffect(() => {
 		if (!enabled) return;
-		const timer = setInterval(() => saved.current(), ms);
-		return () => clearInterval(timer);
+		// on the beat: ticks land with the polls' answers, in the same frame
+		let timer: NodeJS.Timeout | undefined;
+		const arm = () => {
+			timer = setTimeout(() => {
+				saved.current();
+				arm();
+			}, untilBeat(ms));
+		};
+
+		arm();
+		return () => clearTimeout(timer);
 	}, [ms, enabled]);
 }
 

@@ -1,4 +1,5 @@
 import {useCallback, useEffect, useRef, useState} from 'react';
+import {untilBeat} from './beat.js';
 
 export type Polled<T> = {
 	data: T | undefined;
@@ -48,7 +49,8 @@ export function usePoll<T>(load: () => Promise<T>, key: string, intervalMs: numb
 				if (!cancelled) setState(previous => ({...previous, error: message(error)}));
 			} finally {
 				running = false;
-				if (!cancelled) timer = setTimeout(() => void tick(), intervalMs);
+				// the next poll on the beat, with the other polls and clocks of this period
+				if (!cancelled) timer = setTimeout(() => void tick(), untilBeat(intervalMs));
 			}
 		};
 
