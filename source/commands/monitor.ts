@@ -1,7 +1,11 @@
 // handoff-top (no command) and `handoff-top monitor`: the interactive monitor.
 // Options are checked here, before Ink and React load; when stdout is not a
 // terminal it prints a snapshot instead of drawing.
+import type pg from 'pg';
 import {connect, resolveConnection} from '../db/connection.js';
+import {createMonitorData} from '../monitor/monitorData.js';
+import {createMonitorDatabase} from '../monitor/monitorDatabase.js';
+import {headerEventMinutes} from '../queries/events.js';
 import {schemaState, type SchemaState} from '../queries/schema.js';
 import {CliError, exitCodes} from '../exitCodes.js';
 import {colorEnabled, parseMonitorOptions, type MonitorOptionsInput} from '../monitor/monitorOptions.js';
@@ -18,9 +22,24 @@ export async function runMonitor(input: MonitorOptionsInput): Promise<number> {
 	// The first connections open while the UI's code loads (a third of a second
 	// or more): the first frame with data comes that much sooner.
 	const checking = early(checkDatabase(options.dsn));
-	const firstClient = early(connect({dsn: options.dsn, purpose: 'monitor', component: '-monitor', write: options.write}));
+	const monitor = openMonitor(options);
 	const {startMonitor} = await import('../ui/startMonitor.js');
-	return startMonitor({...options, color: colorEnabled(options.color), check: async () => checking, firstClient});
+	return startMonitor({...options, color: colorEnabled(options.color), check: async () => checking, monitor});
+}
+
+/** The monitor's connection, already connecting, and the header's first answers (the rates line, the health line) already asked. */
+function openMonitor(options: {dsn?: string | undefined; write: boolean}) {
+	let firstClient: Promise<pg.Client> | undefined = early(connect({dsn: options.dsn, purpose: 'monitor', component: '-monitor', write: options.write}));
+	const db = createMonitorDatabase({
+		async connect() {
+			const first = firstClient;
+			firstClient = undefined;
+			return first ?? connect({dsn: options.dsn, purpose: 'monitor', component: '-monitor', write: options.write});
+		},
+	});
+	const data = createMonitorData(db);
+	data.prime({sinceMinutes: headerEventMinutes});
+	return {db, data};
 }
 
 /** A promise started before anyone waits for it: a rejection is not unhandled meanwhile. */

@@ -12,7 +12,12 @@ import {HealthTracker} from '../queries/health.js';
 export function createMonitorData(db: MonitorDatabase) {
 	const counts = new queries.EventCountsTracker();
 	const health = new HealthTracker();
-	return {
+	// The header's first answers, asked before the UI has loaded, so the first frame can show them.
+	type Health = Awaited<ReturnType<HealthTracker['next']>>;
+	const firstAnswers: {counts?: queries.EventCounts | undefined; health?: Health | undefined} = {};
+	let primed: Promise<void> = Promise.resolve();
+
+	const data = {
 		sessionsPage: async (params: SessionsPageParams) => db.run(async client => queries.sessionsPage(client, params)),
 		sessionPosition: async (params: {id: string; sort: SessionSort; status?: string | undefined}) => db.run(async client => queries.sessionPosition(client, params)),
 		sessionDetail: async (id: string) => db.run(async client => queries.sessionDetail(client, id, {timelineLimit: 50, logLimit: 10})),
@@ -37,7 +42,29 @@ export function createMonitorData(db: MonitorDatabase) {
 		schemaState: async () => db.run(async client => queries.schemaState(client)),
 		validate: async () => db.run(async client => validateDatabase(client)),
 		storage: async (params: {limitBytes?: number | undefined}) => db.run(async client => storagePanel(client, params)),
+		/** Ask the rates line's and the health line's first answers now (as soon as the connection is up). */
+		prime(params: {sinceMinutes: number}) {
+			primed = Promise.allSettled([
+				data.eventCounts(params).then(answer => {
+					firstAnswers.counts = answer;
+				}),
+				data.databaseHealth().then(answer => {
+					firstAnswers.health = answer;
+				}),
+			]).then(() => {});
+		},
+		/** Resolves when the primed answers are in, or failed (a failure is for the polls to see). */
+		async primed(): Promise<void> {
+			return primed;
+		},
+		/** A primed answer, once: the poll that shows it starts from it and asks again on the next beat. */
+		firstAnswer<K extends keyof typeof firstAnswers>(key: K): (typeof firstAnswers)[K] {
+			const answer = firstAnswers[key];
+			firstAnswers[key] = undefined;
+			return answer;
+		},
 	};
+	return data;
 }
 
 export type MonitorData = ReturnType<typeof createMonitorData>;

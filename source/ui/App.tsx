@@ -79,7 +79,7 @@ export function App(props: AppProps) {
 	// Under a steady stream the list moves on with the refresh interval (at most every 2 s); see useEventBuffer.
 	const eventView = useEventBuffer(services.events, {capacity: eventCapacity, paused, visible: screen === 'events' && modal?.kind !== 'help', flushMs: Math.min(intervalMs, 2000)});
 	const memory = useRef(new Map<string, unknown>()).current;
-	const counts = usePoll(async () => services.data.eventCounts({sinceMinutes: headerEventMinutes}), 'counts', Math.max(intervalMs, 2000));
+	const counts = usePoll(async () => services.data.eventCounts({sinceMinutes: headerEventMinutes}), 'counts', Math.max(intervalMs, 2000), true, () => services.data.firstAnswer('counts'));
 	const tooSmall = columns < minimumSize.columns || rows < minimumSize.rows;
 	const feedLag = feedLagOf(status.feed);
 	// one poll of the performance table, for the alarm on every screen and for the Perf screen

@@ -14,7 +14,8 @@ export type ConnectionStatus = {
 };
 
 export type MonitorServices = {
-	data: MonitorData;
+	/** What the screens read (priming is the start-up's business, before the UI). */
+	data: Omit<MonitorData, 'prime' | 'primed'>;
 	events: EventSource;
 	status: Store<ConnectionStatus>;
 	actions: Actions;

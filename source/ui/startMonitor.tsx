@@ -4,13 +4,12 @@
 // crash and on SIGTERM/SIGHUP/SIGINT.
 import {writeSync} from 'node:fs';
 import {render} from 'ink';
-import type pg from 'pg';
 import {connect} from '../db/connection.js';
 import {createEventFeed, type EventFeed} from '../feed/eventFeed.js';
 import {createActions} from '../monitor/actions.js';
 import {createEventHub, createStore} from '../monitor/eventHub.js';
-import {createMonitorData} from '../monitor/monitorData.js';
-import {createMonitorDatabase, type MonitorDatabaseStatus} from '../monitor/monitorDatabase.js';
+import type {MonitorData} from '../monitor/monitorData.js';
+import type {MonitorDatabase, MonitorDatabaseStatus} from '../monitor/monitorDatabase.js';
 import type {MonitorOptions} from '../monitor/monitorOptions.js';
 import {exitCodes} from '../exitCodes.js';
 import {inert, inertLines} from '../text/inert.js';
@@ -30,20 +29,13 @@ export async function startMonitor(
 		color: boolean;
 		/** The first connection: rejects when the database cannot be reached at all; says whether the schema is current. */
 		check: () => Promise<{state: string; summary: string}>;
-		/** The monitor connection's first client, if already being opened; later ones come from connect. */
-		firstClient?: Promise<pg.Client> | undefined;
+		/** The monitor's connection and what its screens read from it, opened (and primed) before the UI loaded. */
+		monitor: {db: MonitorDatabase; data: MonitorData};
 	},
 ): Promise<number> {
 	const connectMonitor = (component: string) => async () =>
 		connect({dsn: options.dsn, purpose: 'monitor', component, write: options.write});
-	let firstClient = options.firstClient;
-	const db = createMonitorDatabase({
-		async connect() {
-			const first = firstClient;
-			firstClient = undefined;
-			return first ?? connectMonitor('-monitor')();
-		},
-	});
+	const {db} = options.monitor;
 	const hub = createEventHub();
 	const stamp = (database: MonitorDatabaseStatus) => ({...database, at: Date.now()});
 	const status = createStore<ConnectionStatus>({database: stamp(db.status()), feed: undefined});
@@ -67,7 +59,7 @@ export async function startMonitor(
 	};
 
 	const services: MonitorServices = {
-		data: createMonitorData(db),
+		data: options.monitor.data,
 		events: hub,
 		status,
 		actions: createActions({
@@ -138,7 +130,10 @@ export async function startMonitor(
 		</ThemeContext.Provider>
 	);
 	try {
-		// The first frame draws at once; the first connection's answer follows.
+		// The header's first answers were asked while the UI loaded: the first frame waits for them a moment
+		// (they are usually in), then draws at once; the schema check's answer follows.
+		await Promise.race([options.monitor.data.primed(), new Promise(resolve => setTimeout(resolve, 400).unref())]);
+		if (signalled) return signalled === 'SIGINT' ? exitCodes.interrupted : 128 + (signalled === 'SIGHUP' ? 1 : 15); // the finally below restores the terminal
 		instance = render(tree(), {stdout: process.env['HANDOFF_TOP_REDRAW'] === 'full' ? process.stdout : diffingStdout(process.stdout), exitOnCtrlC: false, patchConsole: true, maxFps: 10});
 		const running = instance;
 		options.check().then(

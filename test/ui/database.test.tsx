@@ -105,3 +105,28 @@ describe('screens over a real database', () => {
 		expect(text).toMatch(/^limit [\d.]+ MB: 9\d\.\d % used, /m);
 	});
 });
+
+describe('the first frame', () => {
+	it('shows the rates and health lines asked while the UI loaded, and asks again only on the beat', async () => {
+		const db = database();
+		await insertSession(db.pool, {sessionKey: 'primed-session'});
+		const {data} = realServices(false);
+		let asked = 0;
+		const counting = {
+			...data,
+			eventCounts: async (params: {sinceMinutes: number}) => {
+				asked++;
+				return data.eventCounts(params);
+			},
+		};
+		data.prime({sinceMinutes: 5});
+		await data.primed();
+		const ui = renderMonitor({data: counting, size: {columns: 120, rows: 36}});
+		const first = (ui.frames[0] ?? '').replaceAll(/\u001B\[[0-9;]*m/g, '');
+		expect(first).toMatch(/\+ (new|created) (?!0 )\d[\d.]* /); // this test's creation (and others') in the last 5 minutes, in the very first frame
+		expect(first).toMatch(/conn(ections)? \d+\/\d+ /);
+		expect(asked).toBe(0); // the first poll waits for the beat instead of asking again at once
+		await ui.waitFor(() => asked > 0, 'the first poll on the beat', 3000);
+		expect(data.firstAnswer('counts')).toBeUndefined(); // handed out once
+	});
+});

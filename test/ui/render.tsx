@@ -11,10 +11,11 @@ import {App, type AppProps} from '../../source/ui/App.js';
 import {type ConnectionStatus, type MonitorServices, ServicesContext} from '../../source/ui/context.js';
 import {createTheme, ThemeContext} from '../../source/ui/theme.js';
 
-export const noData: MonitorData = {
+export const noData: MonitorServices['data'] = {
 	sessionsPage: async () => ({rows: [], total: 0}),
 	sessionDetail: async () => undefined,
 	sessionPosition: async () => undefined,
+	firstAnswer: () => undefined,
 	dormantSessions: async () => [],
 	performanceTable: async () => [],
 	latencySeries: async ({window}) => ({window, startsAt: new Date(), endsAt: new Date(), bucketMs: 60_000, operations: []}),

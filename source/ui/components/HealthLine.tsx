@@ -10,7 +10,7 @@ export function HealthLine(props: {width: number; intervalMs: number; feedLag: F
 	const {data} = useServices();
 	const theme = useTheme();
 	// at least a second apart: the server's statistics are flushed about once a second
-	const health = usePoll(async () => data.databaseHealth(), 'health', Math.max(props.intervalMs, 1000));
+	const health = usePoll(async () => data.databaseHealth(), 'health', Math.max(props.intervalMs, 1000), true, () => data.firstAnswer('health'));
 	const stale = health.error !== undefined && health.data !== undefined;
 	const text = health.data
 		? healthText(health.data, props.feedLag, props.width - (stale ? 8 : 0))

@@ -20,8 +20,13 @@ function message(error: unknown): string {
 /** Loads now and every `intervalMs` (never two loads at once). A new `key`
  * (the query's parameters) loads at once; until it answers the previous data
  * stays on screen. */
-export function usePoll<T>(load: () => Promise<T>, key: string, intervalMs: number, enabled = true): Polled<T> {
-	const [state, setState] = useState<{data?: T; updatedAt?: number; error?: string; key?: string}>({});
+export function usePoll<T>(load: () => Promise<T>, key: string, intervalMs: number, enabled = true, initial?: () => T | undefined): Polled<T> {
+	// With an answer already in hand (asked while the UI loaded), the first frame shows it and the first poll waits for the beat.
+	const [state, setState] = useState<{data?: T; updatedAt?: number; error?: string; key?: string}>(() => {
+		const data = initial?.();
+		return data === undefined ? {} : {data, updatedAt: Date.now(), key};
+	});
+	const startsWithAnswer = useRef(state.data !== undefined);
 	const latestLoad = useRef(load);
 	latestLoad.current = load;
 	const trigger = useRef<() => void>(() => {});
@@ -55,7 +60,12 @@ export function usePoll<T>(load: () => Promise<T>, key: string, intervalMs: numb
 		};
 
 		trigger.current = () => void tick();
-		void tick();
+		if (startsWithAnswer.current) {
+			startsWithAnswer.current = false;
+			timer = setTimeout(() => void tick(), untilBeat(intervalMs));
+		} else {
+			void tick();
+		}
 		return () => {
 			cancelled = true;
 			clearTimeout(timer);
