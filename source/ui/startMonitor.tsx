@@ -133,7 +133,7 @@ export async function startMonitor(
 		// The header's first answers were asked while the UI loaded: the first frame waits for them a moment
 		// (they are usually in), then draws at once; the schema check's answer follows.
 		await Promise.race([options.monitor.data.primed(), new Promise(resolve => setTimeout(resolve, 400).unref())]);
-		if (signalled) return signalled === 'SIGINT' ? exitCodes.interrupted : 128 + (signalled === 'SIGHUP' ? 1 : 15); // the finally below restores the terminal
+		if (signalled) return signalCode(signalled); // the finally below restores the terminal
 		instance = render(tree(), {stdout: process.env['HANDOFF_TOP_REDRAW'] === 'full' ? process.stdout : diffingStdout(process.stdout), exitOnCtrlC: false, patchConsole: true, maxFps: 10});
 		const running = instance;
 		options.check().then(
@@ -166,7 +166,10 @@ export async function startMonitor(
 	}
 
 	if (failure !== undefined) throw failure;
-	if (signalled === 'SIGINT') return exitCodes.interrupted;
-	if (signalled) return 128 + (signalled === 'SIGHUP' ? 1 : 15);
-	return code;
+	return signalled ? signalCode(signalled) : code;
+}
+
+/** The exit code after a signal ended the monitor. */
+function signalCode(signal: NodeJS.Signals): number {
+	return signal === 'SIGINT' ? exitCodes.interrupted : 128 + (signal === 'SIGHUP' ? 1 : 15);
 }

@@ -38,6 +38,11 @@ export function usePoll<T>(load: () => Promise<T>, key: string, intervalMs: numb
 		let cancelled = false;
 		let timer: NodeJS.Timeout | undefined;
 		let running = false;
+		// the next poll on the beat, with the other polls and clocks of this period
+		const onBeat = () => {
+			timer = setTimeout(() => void tick(), untilBeat(intervalMs));
+		};
+
 		const tick = async () => {
 			clearTimeout(timer);
 			if (running) return;
@@ -54,15 +59,14 @@ export function usePoll<T>(load: () => Promise<T>, key: string, intervalMs: numb
 				if (!cancelled) setState(previous => ({...previous, error: message(error)}));
 			} finally {
 				running = false;
-				// the next poll on the beat, with the other polls and clocks of this period
-				if (!cancelled) timer = setTimeout(() => void tick(), untilBeat(intervalMs));
+				if (!cancelled) onBeat();
 			}
 		};
 
 		trigger.current = () => void tick();
 		if (startsWithAnswer.current) {
 			startsWithAnswer.current = false;
-			timer = setTimeout(() => void tick(), untilBeat(intervalMs));
+			onBeat();
 		} else {
 			void tick();
 		}
