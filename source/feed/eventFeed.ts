@@ -113,7 +113,7 @@ export type EventFeedOptions = {
 	readTimeoutMs?: number;
 	/** Backoff after a failure: first and longest wait (default 500 and 10 000 ms). */
 	backoff?: {initialMs: number; maxMs: number};
-	/** Wake-ups are coalesced: at most one wake-up read per this many ms (default 100). */
+	/** Wake-ups are coalesced: at most one wake-up read per this many ms (default liveWakeReadIntervalMs, 100). */
 	wakeReadIntervalMs?: number;
 	/** Events arrived by polling and no wake-up came for this long: wakeups 'missing' (default 1000 ms). */
 	quietMs?: number;
@@ -126,7 +126,12 @@ export type EventFeed = {
 	stop(): Promise<void>;
 	cursor(): FeedCursor | undefined;
 	stats(): FeedStats;
+	/** From now on, at most one wake-up read per `ms` (the monitor reads less often while its event list is not on screen). */
+	setWakeReadInterval(ms: number): void;
 };
+
+/** The default of EventFeedOptions.wakeReadIntervalMs: events within about a tenth of a second. */
+export const liveWakeReadIntervalMs = 100;
 
 export const lifecycleEventRow = z
 	.object({
@@ -186,7 +191,7 @@ export function createEventFeed(options: EventFeedOptions): EventFeed {
 	const trailingReadMs = options.trailingReadMs ?? 250;
 	const readTimeoutMs = options.readTimeoutMs ?? 15_000;
 	const backoff = options.backoff ?? {initialMs: 500, maxMs: 10_000};
-	const wakeReadIntervalMs = options.wakeReadIntervalMs ?? 100;
+	let wakeReadIntervalMs = options.wakeReadIntervalMs ?? liveWakeReadIntervalMs;
 	const quietMs = options.quietMs ?? 1000;
 
 	let cursor: FeedCursor | undefined;
@@ -611,6 +616,12 @@ export function createEventFeed(options: EventFeedOptions): EventFeed {
 		},
 		stats() {
 			return {...stats};
+		},
+		setWakeReadInterval(ms) {
+			if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`wake-up read interval ${ms} ms`);
+			wakeReadIntervalMs = ms;
+			// a read put off under a longer interval comes now if the shorter one allows it
+			armWakeRead();
 		},
 	};
 }

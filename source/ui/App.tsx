@@ -5,6 +5,7 @@
 import {Box, type Key, useApp} from 'ink';
 import {useCallback, useEffect, useMemo, useRef, useState} from 'react';
 import type {ActionRequest} from '../monitor/actions.js';
+import {liveWakeReadIntervalMs} from '../feed/eventFeed.js';
 import {findScreen, screenNames, type ChartWindow, type ScreenName} from '../monitor/monitorOptions.js';
 import {headerEventMinutes} from '../queries/events.js';
 import {Footer, type FooterContent} from './components/Footer.js';
@@ -77,7 +78,12 @@ export function App(props: AppProps) {
 	const [activity, setActivity] = useState<string[]>([]);
 	const [paused, setPaused] = useState(false);
 	// Under a steady stream the list moves on with the refresh interval (at most every 2 s); see useEventBuffer.
-	const eventView = useEventBuffer(services.events, {capacity: eventCapacity, paused, visible: screen === 'events' && modal?.kind !== 'help', flushMs: Math.min(intervalMs, 2000)});
+	const eventsOnScreen = screen === 'events' && modal?.kind !== 'help';
+	const eventView = useEventBuffer(services.events, {capacity: eventCapacity, paused, visible: eventsOnScreen, flushMs: Math.min(intervalMs, 2000)});
+	// Off Live events nobody watches the list: the feed reads as often as it would show them (a tenth of the reads at 100
+	// events/s; the ring stays complete), and on screen again it reads at once.
+	const {paceFeed} = services;
+	useEffect(() => paceFeed(eventsOnScreen ? liveWakeReadIntervalMs : Math.min(intervalMs, 2000)), [paceFeed, eventsOnScreen, intervalMs]);
 	const memory = useRef(new Map<string, unknown>()).current;
 	const counts = usePoll(async () => services.data.eventCounts({sinceMinutes: headerEventMinutes}), 'counts', Math.max(intervalMs, 2000), true, () => services.data.firstAnswer('counts'));
 	const tooSmall = columns < minimumSize.columns || rows < minimumSize.rows;

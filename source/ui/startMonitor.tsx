@@ -5,7 +5,7 @@
 import {writeSync} from 'node:fs';
 import {render} from 'ink';
 import {connect} from '../db/connection.js';
-import {createEventFeed, type EventFeed} from '../feed/eventFeed.js';
+import {createEventFeed, liveWakeReadIntervalMs, type EventFeed} from '../feed/eventFeed.js';
 import {createActions} from '../monitor/actions.js';
 import {createEventHub, createStore} from '../monitor/eventHub.js';
 import type {MonitorData} from '../monitor/monitorData.js';
@@ -45,6 +45,7 @@ export async function startMonitor(
 		status.set({...status.get(), database: stamp(next)});
 	});
 	let feed: EventFeed | undefined;
+	let wakeReadIntervalMs = liveWakeReadIntervalMs;
 	const startFeed = () => {
 		if (feed) return;
 		feed = createEventFeed({
@@ -52,6 +53,7 @@ export async function startMonitor(
 			// Live events opens on what happened last: the newest screenful before start (or all since --since), then live
 			start: options.since ?? 'now',
 			history: historyOnOpen,
+			wakeReadIntervalMs,
 			onEvents: batch => hub.publish(batch),
 			onStatus: next => status.set({...status.get(), feed: {...next, at: Date.now()}}),
 		});
@@ -68,6 +70,10 @@ export async function startMonitor(
 				connect({dsn: options.dsn, purpose, component: purpose === 'admin' ? '-migrate' : '-action', write: options.write}),
 		}),
 		startFeed,
+		paceFeed(ms) {
+			wakeReadIntervalMs = ms;
+			feed?.setWakeReadInterval(ms);
+		},
 	};
 
 	let inAlternateScreen = false;

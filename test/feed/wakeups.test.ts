@@ -14,7 +14,7 @@ async function write(keys: string[]): Promise<void> {
 	for (const key of keys) await db().query(`INSERT INTO sessions (session_key, agent_from) VALUES ($1, 'w')`, [key]);
 }
 
-function feedOn(options: {pollIntervalMs: number; quietMs?: number}) {
+function feedOn(options: {pollIntervalMs: number; quietMs?: number; wakeReadIntervalMs?: number}) {
 	const events: LifecycleEvent[] = [];
 	const statuses: FeedStatus[] = [];
 	const feed = createEventFeed({
@@ -70,6 +70,30 @@ describe('wake-ups', () => {
 			expect(keys).toEqual(Array.from({length: 20}, (_, i) => `flooded-${i}`));
 		} finally {
 			await forger.end();
+			await feed.stop();
+		}
+	});
+
+	it('a longer wake-up read interval puts reads off; shortening it reads what waits at once', async () => {
+		// no safety poll in the test's time: only wake-up reads deliver
+		const {feed, events} = feedOn({pollIntervalMs: 600_000, wakeReadIntervalMs: 30_000});
+		try {
+			await feed.start();
+			await write(['paced-first']);
+			// the first wake-up reads at once
+			await until(() => events.some(e => e.sessionKey === 'paced-first'), 10_000, 'the first event');
+			const reads = feed.stats().reads;
+			await write(['paced-second']);
+			await new Promise(resolve => setTimeout(resolve, 1500));
+			expect(events.map(e => e.sessionKey)).not.toContain('paced-second');
+			expect(feed.stats().reads).toBe(reads);
+			const shortened = Date.now();
+			feed.setWakeReadInterval(100);
+			await until(() => events.some(e => e.sessionKey === 'paced-second'), 10_000, 'the waiting event');
+			expect(Date.now() - shortened).toBeLessThan(1000);
+			expect(events.map(e => e.sessionKey)).toEqual(['paced-first', 'paced-second']);
+			expect(() => feed.setWakeReadInterval(-1)).toThrow(RangeError);
+		} finally {
 			await feed.stop();
 		}
 	});

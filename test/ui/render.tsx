@@ -89,6 +89,7 @@ export function renderMonitor(
 		feed: {...(options.feed ?? {state: 'live'}), at: Date.now()},
 	});
 	let feedStarted = 0;
+	const feedPaces: number[] = [];
 	const recording = recordingActions(options.write ?? false);
 	const services: MonitorServices = {
 		data: {...noData, ...options.data},
@@ -97,6 +98,9 @@ export function renderMonitor(
 		actions: options.actions ?? recording.actions,
 		startFeed: () => {
 			feedStarted++;
+		},
+		paceFeed: ms => {
+			feedPaces.push(ms);
 		},
 	};
 	const instance = render(
@@ -123,6 +127,8 @@ export function renderMonitor(
 		services,
 		performed: recording.performed,
 		feedStarted: () => feedStarted,
+		/** Every wake-up read interval the App asked of the feed, in order. */
+		feedPaces: () => [...feedPaces],
 		resize,
 		/** The last frame without colour codes. */
 		text: () => strip(instance.lastFrame() ?? ''),
