@@ -5,7 +5,7 @@ import {Text} from 'ink';
 import {render} from 'ink-testing-library';
 import {useState} from 'react';
 import {afterEach, describe, expect, it, vi} from 'vitest';
-import {untilBeat} from '../../source/ui/hooks/beat.js';
+import {createLanding, untilBeat} from '../../source/ui/hooks/beat.js';
 import {useNow} from '../../source/ui/hooks/useInterval.js';
 import {usePoll} from '../../source/ui/hooks/usePoll.js';
 
@@ -47,5 +47,38 @@ describe('the beat', () => {
 		expect(calls['a']).toEqual([100_300, 102_000, 104_000, 106_000]);
 		expect(calls['b']).toEqual([101_000, 102_000, 104_000, 106_000]);
 		expect([...new Set(calls['clock'])]).toEqual([102_000, 104_000, 106_000]);
+	});
+
+	it("lands the answers of one beat in one frame: a fast poll's answer waits for a slower one", async () => {
+		function Panels() {
+			const fast = usePoll(async () => 'fast-answer', 'fast', 60_000);
+			const slow = usePoll(async () => new Promise<string>(resolve => setTimeout(() => resolve('slow-answer'), 120)), 'slow', 60_000);
+			return <Text>{`${fast.data ?? 'fast-loading'} ${slow.data ?? 'slow-loading'}`}</Text>;
+		}
+
+		const panels = render(<Panels />);
+		const deadline = Date.now() + 3000;
+		while (!panels.lastFrame()?.includes('slow-answer') && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 10));
+		panels.unmount();
+		expect(panels.frames.filter(frame => frame.includes('slow-answer'))).not.toHaveLength(0);
+		// never the fast answer without the slow one
+		expect(panels.frames.filter(frame => frame.includes('fast-answer') && !frame.includes('slow-answer'))).toEqual([]);
+	});
+
+	it('a poll slower than the bound does not hold the others back, and a change with nothing in flight goes at once', async () => {
+		const landing = createLanding(50);
+		const applied: string[] = [];
+		const hung = landing.begin(); // never answers in time
+		const fast = landing.begin();
+		fast(() => applied.push('fast'));
+		await new Promise(resolve => setTimeout(resolve, 20));
+		expect(applied).toEqual([]);
+		await new Promise(resolve => setTimeout(resolve, 60));
+		expect(applied).toEqual(['fast']);
+		hung(() => applied.push('late'));
+		landing.land(() => applied.push('clock'));
+		await new Promise(resolve => setImmediate(resolve));
+		await new Promise(resolve => setImmediate(resolve));
+		expect(applied).toEqual(['fast', 'late', 'clock']);
 	});
 });

@@ -97,4 +97,37 @@ describe('selection follows the session', () => {
 		await until(() => opened.length > 0, 'the detail to load');
 		expect(opened).toEqual([rows[2]!.id]);
 	});
+
+	it('on a list nobody moved the › on, it stays on the top row (Sessions opened does not page after its first row); Enter opens the row shown', async () => {
+		const rows = ['t-one', 't-two', 't-three', 't-four'].map((key, i) => sessionRow(i + 1, {sessionKey: key}));
+		let order = rows;
+		let loads = 0;
+		const located: string[] = [];
+		const opened: string[] = [];
+		const ui = renderMonitor({
+			app: {initialScreen: 'sessions', intervalMs: 500},
+			data: {
+				async sessionsPage(params) {
+					loads++;
+					return {rows: order.slice(params.offset, params.offset + params.limit), total: order.length};
+				},
+				async sessionPosition(params) {
+					located.push(params.id);
+					return order.findIndex(r => r.id === params.id);
+				},
+				sessionDetail: async id => void opened.push(id),
+			},
+		});
+		await ui.waitFor(text => selectedKey(text) === 't-one', 't-one on top, selected');
+		// t-one becomes the last: the top row is t-two now, and the › with it
+		order = [rows[1]!, rows[2]!, rows[3]!, rows[0]!];
+		const before = loads;
+		await until(() => loads > before + 1, 'two refreshes');
+		const text = await ui.waitFor(t => t.indexOf('t-two') < t.indexOf('t-one'), 'the re-sorted list');
+		expect(selectedKey(text)).toBe('t-two');
+		expect(located).toEqual([]);
+		await ui.press(keys.enter);
+		await until(() => opened.length > 0, 'the detail to load');
+		expect(opened).toEqual([rows[1]!.id]);
+	});
 });

@@ -1,5 +1,5 @@
 import {useEffect, useLayoutEffect, useRef, useState} from 'react';
-import {untilBeat} from './beat.js';
+import {landing, untilBeat} from './beat.js';
 import type {LifecycleEvent} from '../../feed/eventFeed.js';
 import type {EventSource} from '../../monitor/eventHub.js';
 
@@ -33,17 +33,22 @@ export function useEventBuffer(
 
 	useEffect(() => {
 		let timer: NodeJS.Timeout | undefined;
+		let unsubscribed = false;
 		let flushedAt = Number.NEGATIVE_INFINITY;
 		const flush = () => {
 			timer = undefined;
 			flushedAt = performance.now();
 			if (!visibleRef.current) return;
-			if (pausedRef.current) {
-				const count = arrivedWhilePaused.current;
-				setView(previous => (previous.newWhilePaused === count ? previous : {...previous, newWhilePaused: count}));
-			} else {
-				setView({events: snapshot(), newWhilePaused: 0});
-			}
+			// with the polls' answers of this beat, in their frame
+			landing.land(() => {
+				if (!visibleRef.current || unsubscribed) return;
+				if (pausedRef.current) {
+					const count = arrivedWhilePaused.current;
+					setView(previous => (previous.newWhilePaused === count ? previous : {...previous, newWhilePaused: count}));
+				} else {
+					setView({events: snapshot(), newWhilePaused: 0});
+				}
+			});
 		};
 
 		const unsubscribe = source.subscribe(batch => {
@@ -56,6 +61,7 @@ export function useEventBuffer(
 			timer ??= setTimeout(flush, performance.now() - flushedAt >= flushMs ? batchMs : Math.max(batchMs, untilBeat(flushMs)));
 		});
 		return () => {
+			unsubscribed = true;
 			unsubscribe();
 			clearTimeout(timer);
 		};

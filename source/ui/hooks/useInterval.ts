@@ -1,5 +1,5 @@
 import {useEffect, useRef, useState} from 'react';
-import {untilBeat} from './beat.js';
+import {landing, untilBeat} from './beat.js';
 
 /** Calls back every `ms` while enabled, on the beat (multiples of `ms` on the wall clock); the latest callback is used without re-arming the timer. */
 export function useInterval(callback: () => void, ms: number, enabled = true): void {
@@ -25,6 +25,10 @@ export function useInterval(callback: () => void, ms: number, enabled = true): v
  * interval: a relative time moves on with the data, and the screen is not drawn again every second for it. */
 export function useNow(ms = 1000, enabled = true): number {
 	const [now, setNow] = useState(() => Date.now());
-	useInterval(() => setNow(Date.now()), ms, enabled);
+	useInterval(() => {
+		const now = Date.now();
+		// with the polls' answers of this beat, in their frame
+		landing.land(() => setNow(now));
+	}, ms, enabled);
 	return now;
 }

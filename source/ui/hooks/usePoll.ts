@@ -1,5 +1,5 @@
 import {useCallback, useEffect, useRef, useState} from 'react';
-import {untilBeat} from './beat.js';
+import {landing, untilBeat} from './beat.js';
 
 export type Polled<T> = {
 	data: T | undefined;
@@ -47,17 +47,23 @@ export function usePoll<T>(load: () => Promise<T>, key: string, intervalMs: numb
 			clearTimeout(timer);
 			if (running) return;
 			running = true;
+			// the answer lands with the others of this beat (one frame for all of them)
+			const landed = landing.begin();
 			try {
 				const data = await latestLoad.current();
-				if (!cancelled) {
-					const answer = `${key}\u0000${JSON.stringify(data) ?? ''}`;
-					const same = answer === lastAnswer.current;
-					lastAnswer.current = answer;
-					setState(previous => (same && previous.key === key && previous.error === undefined ? previous : {data, updatedAt: Date.now(), key}));
-				}
+				const answer = `${key}\u0000${JSON.stringify(data) ?? ''}`;
+				const same = answer === lastAnswer.current;
+				lastAnswer.current = answer;
+				const updatedAt = Date.now();
+				landed(() => {
+					if (!cancelled) setState(previous => (same && previous.key === key && previous.error === undefined ? previous : {data, updatedAt, key}));
+				});
 			} catch (error) {
-				if (!cancelled) setState(previous => ({...previous, error: message(error)}));
+				landed(() => {
+					if (!cancelled) setState(previous => ({...previous, error: message(error)}));
+				});
 			} finally {
+				landed(() => {});
 				running = false;
 				if (!cancelled) onBeat();
 			}

@@ -1,7 +1,8 @@
 import {useEffect, useRef, useState} from 'react';
 import {useRemembered} from './useRemembered.js';
 
-type Stored = {index: number; id?: string};
+/** chosen: the user moved the selection; until then it stays on the first row, whichever row comes first. */
+type Stored = {index: number; id?: string; chosen?: true};
 
 /**
  * A remembered selection that follows a row by its key (a session id, an
@@ -16,6 +17,10 @@ type Stored = {index: number; id?: string};
  * it has left the loaded page; the selection moves there (and the list loads
  * that page), as pg_activity and htop follow a process. Only when it is gone
  * (undefined), or not on the page it was located on, does it fall back.
+ *
+ * Until the user moves it, the selection is the first row, whichever row that
+ * is after a refresh (a list just opened shows its top, not wherever the row
+ * that happened to be first at opening has since moved to).
  */
 export function useSelection(
 	key: string,
@@ -27,10 +32,10 @@ export function useSelection(
 	const count = options.count ?? keys.length;
 	const [stored, setStored] = useRemembered<Stored>(key, {index: 0});
 	const clamp = (to: number) => Math.max(0, Math.min(to, count - 1));
-	const found = stored.id === undefined ? -1 : keys.indexOf(stored.id);
+	const found = stored.id === undefined || !stored.chosen ? -1 : keys.indexOf(stored.id);
 	// The followed row left the loaded rows: being located, unless already found gone.
 	const [lost, setLost] = useState<string | undefined>(undefined);
-	const locating = options.locate !== undefined && found === -1 && stored.id !== undefined && keys.length > 0 && lost !== stored.id;
+	const locating = options.locate !== undefined && stored.chosen === true && found === -1 && stored.id !== undefined && keys.length > 0 && lost !== stored.id;
 	const selected = found === -1 ? clamp(stored.index) : base + found;
 	const selectedId = found === -1 && !locating ? keys[selected - base] : stored.id;
 	const locate = useRef(options.locate);
@@ -64,17 +69,18 @@ export function useSelection(
 	const moveTo = (to: (from: number) => number) =>
 		setStored(previous => {
 			const {keys: loaded, base: first} = latest.current;
-			const at = previous.id === undefined ? -1 : loaded.indexOf(previous.id);
+			const at = previous.id === undefined || !previous.chosen ? -1 : loaded.indexOf(previous.id);
 			const from = at === -1 ? clamp(previous.index) : first + at;
 			const index = clamp(to(from));
-			return {index, id: loaded[index - first]};
+			const id = loaded[index - first];
+			return id === undefined ? {index, chosen: true} : {index, id, chosen: true};
 		});
 	// Remember where the followed row is now, and which row a fallback landed on.
 	// (Not while nothing is loaded: the followed row is not gone, its page is loading.)
 	useEffect(() => {
-		if (keys.length === 0 || locating) return;
-		if (stored.index !== selected || stored.id !== selectedId) setStored({index: selected, ...(selectedId === undefined ? {} : {id: selectedId})});
-	}, [keys.length, locating, selected, selectedId, stored.index, stored.id, setStored]);
+		if (keys.length === 0 || locating || !stored.chosen) return;
+		if (stored.index !== selected || stored.id !== selectedId) setStored({index: selected, chosen: true, ...(selectedId === undefined ? {} : {id: selectedId})});
+	}, [keys.length, locating, selected, selectedId, stored.index, stored.id, stored.chosen, setStored]);
 	return {
 		selected,
 		/** The selected row's key (undefined while its page loads). */

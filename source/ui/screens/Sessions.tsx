@@ -4,6 +4,7 @@ import {sessionSorts, type SessionRow, type SessionSort} from '../../queries/ses
 import {type Cell, type Column, Table} from '../components/Table.js';
 import {useServices, useUi} from '../context.js';
 import {age, ago, count, hours, plural} from '../format.js';
+import {landing} from '../hooks/beat.js';
 import {useNow} from '../hooks/useInterval.js';
 import {useKeymap} from '../hooks/useKeymap.js';
 import {usePoll} from '../hooks/usePoll.js';
@@ -81,8 +82,11 @@ export function Sessions(props: ScreenProps) {
 	const page = usePoll(
 		async () => {
 			const result = await data.sessionsPage({sort, ...(status ? {status} : {}), limit: pageSize, offset});
-			setTotal(result.total);
-			setLoaded({ids: result.rows.map(row => row.id), offset});
+			// in the frame of the page's own answer (landing goes with the answers in flight, this one's too)
+			landing.land(() => {
+				setTotal(result.total);
+				setLoaded({ids: result.rows.map(row => row.id), offset});
+			});
 			return {...result, offset};
 		},
 		`${sort}|${status ?? ''}|${pageSize}|${offset}`,
