@@ -5,7 +5,6 @@
 import {Box, type Key, useApp} from 'ink';
 import {useCallback, useEffect, useMemo, useRef, useState} from 'react';
 import type {ActionRequest} from '../monitor/actions.js';
-import {liveWakeReadIntervalMs} from '../feed/eventFeed.js';
 import {findScreen, screenNames, type ChartWindow, type ScreenName} from '../monitor/monitorOptions.js';
 import {headerEventMinutes} from '../queries/events.js';
 import {Footer, type FooterContent} from './components/Footer.js';
@@ -18,7 +17,7 @@ import {minimumSize, TooSmall} from './components/TooSmall.js';
 import {type Ui, UiContext, useConnectionStatus, useServices} from './context.js';
 import {feedLagOf} from '../queries/health.js';
 import {useAlarm} from './hooks/useAlarm.js';
-import {useEventBuffer} from './hooks/useEventBuffer.js';
+import {eventBatchMs, useEventBuffer} from './hooks/useEventBuffer.js';
 import {createKeyRouter, KeyRouterContext, useKeymap, useRawInput} from './hooks/useKeymap.js';
 import {usePoll} from './hooks/usePoll.js';
 import {useTerminalSize} from './hooks/useTerminalSize.js';
@@ -80,10 +79,11 @@ export function App(props: AppProps) {
 	// Under a steady stream the list moves on with the refresh interval (at most every 2 s); see useEventBuffer.
 	const eventsOnScreen = screen === 'events' && modal?.kind !== 'help';
 	const eventView = useEventBuffer(services.events, {capacity: eventCapacity, paused, visible: eventsOnScreen, flushMs: Math.min(intervalMs, 2000)});
-	// Off Live events nobody watches the list: the feed reads as often as it would show them (a tenth of the reads at 100
-	// events/s; the ring stays complete), and on screen again it reads at once.
+	// The feed reads no more often than the list can show what it reads: on Live events every eventBatchMs (the first
+	// event after a quiet spell is read at once and shown that long after; a stream is shown on the beat), elsewhere
+	// at the refresh interval (the ring stays complete; back on Live events the waiting read runs at once).
 	const {paceFeed} = services;
-	useEffect(() => paceFeed(eventsOnScreen ? liveWakeReadIntervalMs : Math.min(intervalMs, 2000)), [paceFeed, eventsOnScreen, intervalMs]);
+	useEffect(() => paceFeed(eventsOnScreen ? eventBatchMs : Math.min(intervalMs, 2000)), [paceFeed, eventsOnScreen, intervalMs]);
 	const memory = useRef(new Map<string, unknown>()).current;
 	const counts = usePoll(async () => services.data.eventCounts({sinceMinutes: headerEventMinutes}), 'counts', Math.max(intervalMs, 2000), true, () => services.data.firstAnswer('counts'));
 	const tooSmall = columns < minimumSize.columns || rows < minimumSize.rows;

@@ -130,19 +130,19 @@ describe('live events', () => {
 		expect(text).toContain('kept-across');
 	});
 
-	it('asks the feed for live reads only while the list is on screen: the refresh interval elsewhere and under help', async () => {
+	it('asks the feed for reads as often as the list shows them: 250 ms on Live events, the refresh interval elsewhere and under help', async () => {
 		const ui = renderMonitor();
-		await until(() => ui.feedPaces().at(-1) === 100, 'live pace on Live events');
+		await until(() => ui.feedPaces().at(-1) === 250, 'live pace on Live events');
 		await ui.press('2');
 		await until(() => ui.feedPaces().at(-1) === 2000, 'the refresh interval on Sessions');
 		await ui.press('-');
 		await until(() => ui.feedPaces().at(-1) === 1000, 'the new interval');
 		await ui.press('1');
-		await until(() => ui.feedPaces().at(-1) === 100, 'live again on Live events');
+		await until(() => ui.feedPaces().at(-1) === 250, 'live again on Live events');
 		await ui.press('?');
 		await until(() => ui.feedPaces().at(-1) === 1000, 'help covers the list');
 		await ui.press(keys.escape);
-		await until(() => ui.feedPaces().at(-1) === 100, 'live after help');
+		await until(() => ui.feedPaces().at(-1) === 250, 'live after help');
 	});
 
 	it('counts what arrived while paused and on another screen, and shows it on resuming', async () => {

@@ -18,11 +18,14 @@ export type EventBufferView = {
  * counts what arrives. While not `visible` (another screen is open) the ring
  * fills but no state changes - no render for a list nobody sees; it is
  * brought up to date when it is shown again. */
+/** How long after the first event of a quiet spell the list shows it (and those that came with it). */
+export const eventBatchMs = 250;
+
 export function useEventBuffer(
 	source: EventSource,
 	options: {capacity: number; paused: boolean; visible?: boolean; flushMs?: number; batchMs?: number},
 ): EventBufferView {
-	const {capacity, paused, visible = true, flushMs = 1000, batchMs = 250} = options;
+	const {capacity, paused, visible = true, flushMs = 1000, batchMs = eventBatchMs} = options;
 	const ring = useRef<LifecycleEvent[]>([]);
 	const arrivedWhilePaused = useRef(0);
 	const pausedRef = useRef(paused);
