@@ -15,12 +15,26 @@ export function start(bin: string, args: string[], env: NodeJS.ProcessEnv = {}):
 	child.output = {stdout: '', stderr: ''};
 	child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (child.output.stdout += chunk));
 	child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (child.output.stderr += chunk));
+	closedChildren.set(child, new Promise(resolve => child.once('close', () => resolve())));
 	return child;
 }
 
+/** 'close' of the children start() made: their output has been read to the end. */
+const closedChildren = new WeakMap<ChildProcess, Promise<void>>();
+
+/** The exit code, once the output is read: 'exit' can come before the last of stdout and stderr is read (CI saw a
+ * usage error's one line missing), so this waits for 'close' too, at most 2 s after the exit (a grandchild that
+ * kept the pipes open must not hold a test up). */
 export async function exited(child: ChildProcess): Promise<number | null> {
-	if (child.exitCode !== null) return child.exitCode;
-	return new Promise(resolve => child.once('exit', code => resolve(code)));
+	const code = child.exitCode !== null || child.signalCode !== null ? child.exitCode : await new Promise<number | null>(resolve => child.once('exit', code => resolve(code)));
+	const closed = closedChildren.get(child);
+	if (closed) {
+		let timer: NodeJS.Timeout | undefined;
+		await Promise.race([closed, new Promise(resolve => (timer = setTimeout(resolve, 2000)))]);
+		clearTimeout(timer);
+	}
+
+	return code;
 }
 
 export async function runBinary(bin: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {

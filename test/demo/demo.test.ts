@@ -27,10 +27,16 @@ async function startDemo(args: string[]): Promise<Demo> {
 		stderr += String(chunk);
 	});
 	child.stdout!.resume();
+	const closed = new Promise<void>(resolve => child.once('close', () => resolve()));
 	const exit = new Promise<{code: number | null; signal: NodeJS.Signals | null}>(resolve => {
 		child.on('exit', (code, signal) => {
 			release();
-			resolve({code, signal});
+			// 'exit' can come before the last of stderr is read: wait for 'close' (at most 2 s, for a pipe a child kept open)
+			const timer = setTimeout(() => resolve({code, signal}), 2000);
+			void closed.then(() => {
+				clearTimeout(timer);
+				resolve({code, signal});
+			});
 		});
 	});
 	return {child, stderr: () => stderr, exit};
