@@ -21,8 +21,8 @@ export type MonitorServices = {
 	actions: Actions;
 	/** Whether the lossless event feed runs (it needs the current schema). */
 	startFeed(): void;
-	/** How often the feed reads on wake-ups: every 100 ms while the event list is on screen, at the refresh interval
-	 * while it is not (the ring still fills, in fewer and larger reads). */
+	/** How often the feed reads on wake-ups: every eventBatchMs (250 ms) while the event list is on screen, at the
+	 * refresh interval while it is not (the ring still fills, in fewer and larger reads). */
 	paceFeed(wakeReadIntervalMs: number): void;
 };
 

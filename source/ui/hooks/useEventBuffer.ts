@@ -10,6 +10,9 @@ export type EventBufferView = {
 	newWhilePaused: number;
 };
 
+/** How long after the first event of a quiet spell the list shows it (and those that came with it). */
+export const eventBatchMs = 250;
+
 /** The live event list. Batches land in a bounded ring (a ref) and reach
  * React state at most once per `flushMs`, so the render rate stays bounded
  * whatever the event rate: `batchMs` after the first event of a quiet spell,
@@ -18,9 +21,6 @@ export type EventBufferView = {
  * counts what arrives. While not `visible` (another screen is open) the ring
  * fills but no state changes - no render for a list nobody sees; it is
  * brought up to date when it is shown again. */
-/** How long after the first event of a quiet spell the list shows it (and those that came with it). */
-export const eventBatchMs = 250;
-
 export function useEventBuffer(
 	source: EventSource,
 	options: {capacity: number; paused: boolean; visible?: boolean; flushMs?: number; batchMs?: number},
